@@ -1,0 +1,5 @@
+import sys
+
+from blogsite.cli import main
+
+sys.exit(main())

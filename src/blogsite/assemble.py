@@ -1,0 +1,82 @@
+"""Assemble: drop drafts and future posts, sort, paginate, group by tag → `Site`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from itertools import pairwise
+
+from blogsite.config import Config
+from blogsite.errors import ContentError
+from blogsite.model import IndexPage, Post, Site, Tag
+
+# First path segments the generator itself publishes; a standalone page may not take them.
+RESERVED = frozenset({"posts", "page", "tags", "css", "js", "fonts"})
+
+
+def visible(post: Post, *, drafts: bool, future: bool, now: datetime) -> bool:
+    """Whether a post is published in this build."""
+    if post.meta.draft and not drafts:
+        return False
+    return future or post.date <= now
+
+
+def assemble(
+    config: Config, posts: Sequence[Post], *, drafts: bool, future: bool, now: datetime
+) -> Site:
+    """Build the `Site` from rendered posts and pages; reports clashing URLs."""
+    shown = [post for post in posts if visible(post, drafts=drafts, future=future, now=now)]
+    _check_unique_paths(shown)
+    articles = sorted(
+        (post for post in shown if post.kind == "post"),
+        key=lambda post: (post.date, post.title),
+        reverse=True,
+    )
+    pages = tuple(sorted((post for post in shown if post.kind == "page"), key=lambda p: p.path))
+    per_page = config.paginate
+    total = max(1, -(-len(articles) // per_page))
+    index_pages = tuple(
+        IndexPage(number=n, total=total, posts=tuple(articles[(n - 1) * per_page : n * per_page]))
+        for n in range(1, total + 1)
+    )
+    by_tag: dict[str, list[Post]] = {}
+    for post in articles:
+        for tag in post.tags:
+            by_tag.setdefault(tag, []).append(post)
+    tags = tuple(
+        Tag(name=name, path=f"tags/{name}/", posts=tuple(tagged))
+        for name, tagged in sorted(by_tag.items(), key=lambda item: (-len(item[1]), item[0]))
+    )
+    older = {a.path: b.path for a, b in pairwise(articles)}
+    newer = {b.path: a.path for a, b in pairwise(articles)}
+    return Site(
+        config=config,
+        posts=tuple(articles),
+        pages=pages,
+        index_pages=index_pages,
+        tags=tags,
+        older=older,
+        newer=newer,
+    )
+
+
+def _check_unique_paths(posts: Sequence[Post]) -> None:
+    seen: dict[str, Post] = {}
+    for post in posts:
+        first_segment = post.path.split("/", 1)[0]
+        if post.kind == "page" and first_segment in RESERVED:
+            raise ContentError(
+                post.source.rel,
+                None,
+                f"a page cannot be published at /{post.path}: `{first_segment}/` is used by "
+                "the site itself; rename the file or set another `slug:`",
+            )
+        other = seen.get(post.path)
+        if other is not None:
+            raise ContentError(
+                post.source.rel,
+                None,
+                f"slug `{post.slug}` is also used by {other.source.rel}; "
+                "give one of them a different `slug:` in its front matter",
+            )
+        seen[post.path] = post

@@ -1,0 +1,173 @@
+"""Find the site's Markdown sources and read their front matter."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import date, datetime, time
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from blogsite.errors import ContentError
+from blogsite.model import FrontMatter, Kind, Source
+from blogsite.yamltext import load_mapping
+
+CONTENT_DIR = "content"
+POSTS_DIR = "posts"
+BUNDLE_INDEX = "index.md"
+
+# Files editors and systems leave behind; never content, never published.
+_IGNORED = re.compile(r"(^\.|~$|\.sw[a-p]$|\.tmp$|^4913$|^#.*#$|^Thumbs\.db$)")
+_FENCE = re.compile(r"^(---|\.\.\.)\s*$")
+_BAD_SLUG = re.compile(r"[/\\?#%\s]|^\.|^$")
+_KNOWN = ("title", "date", "updated", "tags", "summary", "draft", "slug", "toc")
+
+
+def is_ignored(name: str) -> bool:
+    """True for hidden files and editor leftovers (`.#a.md`, `a.md~`, `.a.md.swp`, `4913`)."""
+    return bool(_IGNORED.search(name))
+
+
+def discover(site_dir: Path) -> list[Source]:
+    """Every post and standalone page under `site_dir/content`, in a stable order."""
+    content = site_dir / CONTENT_DIR
+    if not content.is_dir():
+        raise ContentError(
+            site_dir, None, f"no `{CONTENT_DIR}/` folder here; is --source the site's folder?"
+        )
+    found = [
+        _read(site_dir, path, kind, bundle)
+        for path, kind, bundle in sorted(_walk(content), key=lambda item: item[0])
+    ]
+    return found
+
+
+def _walk(content: Path) -> Iterator[tuple[Path, Kind, Path | None]]:
+    posts = content / POSTS_DIR
+    for path in content.iterdir():
+        if is_ignored(path.name) or path == posts:
+            continue
+        if path.is_file() and path.suffix == ".md":
+            yield path, "page", None
+        elif path.is_dir() and (path / BUNDLE_INDEX).is_file():
+            yield path / BUNDLE_INDEX, "page", path
+    if posts.is_dir():
+        yield from _walk_posts(posts)
+
+
+def _walk_posts(folder: Path) -> Iterator[tuple[Path, Kind, Path | None]]:
+    for path in folder.iterdir():
+        if is_ignored(path.name):
+            continue
+        if path.is_dir():
+            if (path / BUNDLE_INDEX).is_file():
+                yield path / BUNDLE_INDEX, "post", path
+            else:
+                yield from _walk_posts(path)
+        elif path.suffix == ".md":
+            yield path, "post", None
+
+
+def _read(site_dir: Path, path: Path, kind: Kind, bundle: Path | None) -> Source:
+    rel = path.relative_to(site_dir).as_posix()
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        raise ContentError(rel, line, "not valid UTF-8; save the file as UTF-8") from None
+    name = bundle.name if bundle is not None else path.stem
+    return Source(path=path, rel=rel, kind=kind, name=name, bundle=bundle, text=text)
+
+
+def split_front_matter(source: Source) -> tuple[str, str, int]:
+    """(YAML text, body, line of the body's first line); YAML starts on line 2."""
+    lines = source.text.splitlines(keepends=True)
+    if not lines or not _FENCE.match(lines[0]) or lines[0].startswith("..."):
+        raise ContentError(
+            source.rel,
+            1,
+            "missing front matter: start the file with a `---` line, "
+            "then `title:` and `date:`, then another `---` line",
+        )
+    for number, line in enumerate(lines[1:], start=2):
+        if _FENCE.match(line):
+            return "".join(lines[1 : number - 1]), "".join(lines[number:]), number + 1
+    raise ContentError(source.rel, 1, "front matter is not closed: add a `---` line after it")
+
+
+def parse_front_matter(source: Source, tz: ZoneInfo) -> FrontMatter:
+    """Validate the front matter; dates without a zone are read in `tz`."""
+    yaml_text, body, body_line = split_front_matter(source)
+    data, lines = load_mapping(yaml_text, source.rel, first_line=2)
+
+    def fail(key: str | None, message: str) -> ContentError:
+        return ContentError(source.rel, lines.get(key, 1) if key else 1, message)
+
+    title = data.get("title")
+    if title is None or (isinstance(title, str) and not title.strip()):
+        raise fail("title", "missing `title` in front matter; add a line `title: Your title`")
+    if isinstance(title, list | dict):
+        raise fail("title", "`title` must be text; quote it if it contains `:` or `#`")
+    if "date" not in data or data["date"] is None:
+        raise fail(None, "missing `date` in front matter; add a line such as `date: 2024-05-01`")
+    published = _to_datetime(data["date"], tz)
+    if published is None:
+        raise fail("date", _date_message("date", data["date"]))
+    updated = None
+    if data.get("updated") is not None:
+        updated = _to_datetime(data["updated"], tz)
+        if updated is None:
+            raise fail("updated", _date_message("updated", data["updated"]))
+    tags = data.get("tags") or []
+    if not isinstance(tags, list):
+        raise fail("tags", "`tags` must be a list; write `tags: [a, b]` or one `- tag` per line")
+    if any(isinstance(tag, list | dict) or tag is None for tag in tags):
+        raise fail(
+            "tags", "each tag must be a single word or phrase, like `tags: [LeetCode, 动态规划]`"
+        )
+    summary = data.get("summary")
+    if summary is not None and not isinstance(summary, str):
+        raise fail("summary", "`summary` must be text")
+    slug = str(data.get("slug", source.name))
+    if _BAD_SLUG.search(slug):
+        raise fail("slug", f"`slug` {slug!r} cannot hold `/`, `\\`, `?`, `#`, `%` or spaces")
+    for key in ("draft", "toc"):
+        if key in data and not isinstance(data[key], bool | None):
+            raise fail(key, f"`{key}` must be `true` or `false`")
+    return FrontMatter(
+        title=str(title).strip(),
+        date=published,
+        updated=updated,
+        tags=tuple(dict.fromkeys(str(tag).strip() for tag in tags if str(tag).strip())),
+        summary=summary.strip() if isinstance(summary, str) else None,
+        draft=bool(data.get("draft", False)),
+        slug=slug,
+        toc=data.get("toc"),
+        extra=MappingProxyType({k: v for k, v in data.items() if k not in _KNOWN}),
+        body=body,
+        body_line=body_line,
+    )
+
+
+def _to_datetime(value: Any, tz: ZoneInfo) -> datetime | None:
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, date):
+        moment = datetime.combine(value, time())
+    elif isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    else:
+        return None
+    return moment.replace(tzinfo=tz) if moment.tzinfo is None else moment
+
+
+def _date_message(key: str, value: Any) -> str:
+    return (
+        f"`{key}` is not a date: {value!r}; "
+        f"write it like `{key}: 2024-05-01` or `{key}: 2024-05-01T09:30:00+08:00`"
+    )

@@ -1,0 +1,343 @@
+"""markdown-it-py setup and `render_markdown`: Markdown body → `Rendered`.
+
+Knows nothing about posts or sites: it takes text and settings and returns HTML and facts.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Sequence
+from dataclasses import dataclass
+from html import escape
+from typing import Any
+
+from markdown_it import MarkdownIt
+from markdown_it.renderer import RendererHTML
+from markdown_it.rules_core import StateCore
+from markdown_it.rules_inline import StateInline
+from markdown_it.token import Token
+from markdown_it.utils import OptionsDict
+from mdit_py_plugins.amsmath import amsmath_plugin
+from mdit_py_plugins.anchors import anchors_plugin
+from mdit_py_plugins.container import container_plugin
+from mdit_py_plugins.dollarmath import dollarmath_plugin
+from mdit_py_plugins.footnote import footnote_plugin
+from mdit_py_plugins.tasklists import tasklists_plugin
+
+from blogsite.errors import Diagnostic
+from blogsite.highlight import highlight_block
+from blogsite.mathml import MathError, render_math
+from blogsite.model import Heading, Rendered
+from blogsite.text import Piece, count_units, is_cjk, summarize
+
+MORE_MARKER = "<!--more-->"
+ADMONITIONS = ("note", "tip", "warning")
+_ADMONITION_TITLES = {
+    "en": {"note": "Note", "tip": "Tip", "warning": "Warning"},
+    "zh": {"note": "注意", "tip": "提示", "warning": "警告"},
+}
+_MATH_TYPES = {
+    "math_inline": False,
+    "math_inline_double": True,
+    "math_block": True,
+    "math_block_label": True,
+    "amsmath": True,
+}
+
+
+@dataclass(frozen=True)
+class MarkupSettings:
+    """What besides the body changes the Markdown step's output; part of its cache key."""
+
+    summary_length: int = 150
+    language: str = "en"
+
+
+def slugify(title: str) -> str:
+    """A heading id that keeps Chinese characters: `## 滑动窗口 Sliding` → `滑动窗口-sliding`."""
+    text = re.sub(r"<[^>]+>", "", title).strip().lower()
+    text = re.sub(r"[^\w\s-]", "", text)
+    return re.sub(r"[\s]+", "-", text).strip("-") or "section"
+
+
+def make_markdown(settings: MarkupSettings) -> MarkdownIt:
+    """A parser/renderer with blogsite's rules; make one per process and reuse it."""
+    md = MarkdownIt("commonmark", {"html": True, "typographer": False})
+    md.enable(["table", "strikethrough"])
+    md.use(footnote_plugin)
+    md.use(tasklists_plugin)
+    md.use(
+        dollarmath_plugin,
+        allow_labels=False,
+        allow_space=False,
+        allow_digits=False,
+        double_inline=True,
+    )
+    md.use(amsmath_plugin)
+    # Must run before `escape`, or `\(` would become a literal parenthesis.
+    md.inline.ruler.before("escape", "math_paren", _math_paren)
+    md.core.ruler.after("inline", "display_math_paragraph", _display_math_paragraph)
+    md.core.ruler.after("display_math_paragraph", "math_lines", _math_lines)
+    titles = _ADMONITION_TITLES["zh" if settings.language.startswith("zh") else "en"]
+    for name in ADMONITIONS:
+        md.use(container_plugin, name, render=_admonition_renderer(name, titles[name]))
+    md.use(anchors_plugin, min_level=1, max_level=4, slug_func=slugify)
+    for token_type in _MATH_TYPES:
+        md.add_render_rule(token_type, _render_math_token)
+    md.add_render_rule("fence", _render_fence)
+    md.add_render_rule("image", _render_image)
+    return md
+
+
+def render_markdown(
+    md: MarkdownIt,
+    body: str,
+    *,
+    path: str,
+    first_line: int,
+    settings: MarkupSettings,
+) -> Rendered:
+    """Render one body; math errors become diagnostics, never exceptions."""
+    env: dict[str, Any] = {"path": path, "first_line": first_line, "diagnostics": []}
+    tokens = md.parse(body, env)
+    html = md.renderer.render(tokens, md.options, env)
+    more = _more_index(tokens)
+    more_html = md.renderer.render(tokens[:more], md.options, env) if more is not None else None
+    paragraphs = _summary_paragraphs(md, tokens, env)
+    han, words = _count_prose(tokens)
+    toc = tuple(
+        Heading(
+            int(tokens[i].tag[1]),
+            str(tokens[i].attrGet("id")),
+            _inline_html(md, tokens[i + 1], env),
+        )
+        for i in range(len(tokens))
+        if tokens[i].type == "heading_open" and tokens[i].tag in ("h2", "h3", "h4")
+    )
+    # Rendering the excerpt and TOC again may repeat a math diagnostic; keep each once.
+    diagnostics = tuple(dict.fromkeys(env["diagnostics"]))
+    return Rendered(
+        html=html,
+        more_html=more_html,
+        auto_summary_html=summarize(paragraphs, settings.summary_length),
+        toc=toc,
+        han_chars=han,
+        latin_words=words,
+        diagnostics=diagnostics,
+    )
+
+
+# --- math -------------------------------------------------------------------------------
+
+
+def _math_paren(state: StateInline, silent: bool) -> bool:
+    r"""`\(…\)` inline and `\[…\]` display math."""
+    src, pos = state.src, state.pos
+    if src.startswith("\\(", pos):
+        close, token_type = "\\)", "math_inline"
+    elif src.startswith("\\[", pos):
+        close, token_type = "\\]", "math_inline_double"
+    else:
+        return False
+    end = src.find(close, pos + 2)
+    if end == -1 or not src[pos + 2 : end].strip():
+        return False
+    if not silent:
+        token = state.push(token_type, "math", 0)
+        token.content = src[pos + 2 : end]
+        token.markup = src[pos : pos + 2]
+    state.pos = end + 2
+    return True
+
+
+def _display_math_paragraph(state: StateCore) -> None:
+    """A paragraph that holds only one display formula becomes a block formula."""
+    tokens = state.tokens
+    i = 0
+    while i + 2 < len(tokens):
+        opening, inline, closing = tokens[i : i + 3]
+        if (
+            opening.type == "paragraph_open"
+            and inline.type == "inline"
+            and closing.type == "paragraph_close"
+        ):
+            children = [c for c in inline.children or [] if c.type not in ("softbreak",)]
+            if (
+                len(children) == 1
+                and children[0].type == "math_inline_double"
+                and not opening.hidden
+            ):
+                block = Token("math_block", "math", 0, content=children[0].content, map=opening.map)
+                block.block = True
+                block.level = opening.level
+                tokens[i : i + 3] = [block]
+        i += 1
+
+
+def _math_lines(state: StateCore) -> None:
+    """Remember the body line of each inline formula, for error messages."""
+    for token in state.tokens:
+        if token.type != "inline" or not token.map or not token.children:
+            continue
+        line = token.map[0]
+        for child in token.children:
+            if child.type in _MATH_TYPES:
+                child.meta["line"] = line
+            line += child.content.count("\n") if child.type == "text" else 0
+            line += 1 if child.type in ("softbreak", "hardbreak") else 0
+            if child.type in _MATH_TYPES:
+                line += child.content.count("\n")
+
+
+def _render_math_token(
+    self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict[str, Any]
+) -> str:
+    token = tokens[idx]
+    display = _MATH_TYPES[token.type]
+    tex = token.content
+    block = token.type in ("math_block", "math_block_label", "amsmath")
+    try:
+        html = render_math(tex.strip(), display)
+    except MathError as exc:
+        line = token.meta.get("line", token.map[0] if token.map else 0)
+        if exc.offset is not None:
+            line += tex.strip()[: exc.offset].count("\n") + (
+                1 if block and tex.startswith("\n") else 0
+            )
+        if "path" in env:
+            env["diagnostics"].append(
+                Diagnostic(env["path"], env["first_line"] + line, f"math error: {exc.message}")
+            )
+        html = (
+            f'<code class="math-error" title="{escape(exc.message)}">{escape(tex.strip())}</code>'
+        )
+    if block:
+        return f'<div class="math-display">{html}</div>\n'
+    if display:
+        return f'<span class="math-display">{html}</span>'
+    return html
+
+
+# --- code, images, admonitions ------------------------------------------------------------
+
+
+def parse_fence_info(info: str) -> tuple[str, dict[str, str]]:
+    """```` ```python title="a.py" linenos hl_lines="2-4" ```` → ("python", {...}); never fails."""
+    try:
+        words = shlex.split(info)
+    except ValueError:
+        words = info.split()
+    if not words:
+        return "", {}
+    attrs: dict[str, str] = {}
+    for word in words[1:]:
+        key, _, value = word.partition("=")
+        attrs[key.strip("{}")] = value
+    return words[0].strip("{}"), attrs
+
+
+def parse_line_set(spec: str) -> frozenset[int]:
+    """`"2-4 7"` or `"2-4,7"` → {2, 3, 4, 7}; malformed parts are skipped."""
+    numbers: set[int] = set()
+    for part in re.split(r"[\s,]+", spec.strip()):
+        first, _, last = part.partition("-")
+        if first.isdigit() and (not last or last.isdigit()):
+            numbers.update(range(int(first), int(last or first) + 1))
+    return frozenset(numbers)
+
+
+def _render_fence(
+    self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict[str, Any]
+) -> str:
+    token = tokens[idx]
+    lang, attrs = parse_fence_info(token.info)
+    return highlight_block(
+        token.content,
+        lang,
+        title=attrs.get("title") or None,
+        linenos="linenos" in attrs,
+        hl_lines=parse_line_set(attrs.get("hl_lines", "")),
+    )
+
+
+def _render_image(
+    self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict[str, Any]
+) -> str:
+    tokens[idx].attrSet("loading", "lazy")
+    tokens[idx].attrSet("decoding", "async")
+    return self.image(tokens, idx, options, env)  # type: ignore[attr-defined,no-any-return]
+
+
+def _admonition_renderer(name: str, default_title: str) -> Any:
+    def render(
+        self: RendererHTML,
+        tokens: Sequence[Token],
+        idx: int,
+        options: OptionsDict,
+        env: dict[str, Any],
+    ) -> str:
+        token = tokens[idx]
+        if token.nesting == -1:
+            return "</aside>\n"
+        title = token.info.strip()[len(name) :].strip() or default_title
+        return (
+            f'<aside class="admonition {name}">\n<p class="admonition-title">{escape(title)}</p>\n'
+        )
+
+    return render
+
+
+# --- summaries and counts -----------------------------------------------------------------
+
+
+def _more_index(tokens: Sequence[Token]) -> int | None:
+    for i, token in enumerate(tokens):
+        if token.type == "html_block" and token.level == 0 and token.content.strip() == MORE_MARKER:
+            return i
+    return None
+
+
+def _inline_html(md: MarkdownIt, inline: Token, env: dict[str, Any]) -> str:
+    return md.renderer.renderInline(inline.children or [], md.options, env)
+
+
+def _summary_paragraphs(
+    md: MarkdownIt, tokens: Sequence[Token], env: dict[str, Any]
+) -> list[list[Piece]]:
+    """The prose of the body as pieces: paragraphs only, no code blocks, images or headings."""
+    paragraphs: list[list[Piece]] = []
+    for i, token in enumerate(tokens):
+        if token.type != "inline" or i == 0 or tokens[i - 1].type != "paragraph_open":
+            continue
+        pieces: list[Piece] = []
+        for child in token.children or []:
+            if child.type == "text":
+                pieces.append(Piece("text", child.content))
+            elif child.type == "code_inline":
+                pieces.append(Piece("code", child.content))
+            elif child.type in ("softbreak", "hardbreak"):
+                previous = pieces[-1].value[-1:] if pieces else ""
+                pieces.append(Piece("text", "" if is_cjk(previous) else " "))
+            elif child.type in _MATH_TYPES:
+                # A diagnostic for this formula was already recorded by the body's render.
+                html = _render_math_token(md.renderer, [child], 0, md.options, {})  # type: ignore[arg-type]
+                pieces.append(Piece("html", html))
+        if any(piece.value.strip() for piece in pieces):
+            paragraphs.append(pieces)
+    return paragraphs
+
+
+def _count_prose(tokens: Sequence[Token]) -> tuple[int, int]:
+    """CJK characters and Latin words of the prose; code blocks are not read, formulas count one."""
+    han = words = 0
+    for token in tokens:
+        for child in token.children or []:
+            if child.type == "text":
+                h, w = count_units(child.content)
+                han, words = han + h, words + w
+            elif child.type in _MATH_TYPES:
+                words += 1
+        if token.type in ("math_block", "amsmath"):
+            words += 1
+    return han, words

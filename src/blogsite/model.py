@@ -1,0 +1,186 @@
+"""The shared vocabulary of the build: what each stage takes and returns."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from html import escape
+from pathlib import Path
+from typing import Any, Literal
+
+from blogsite.config import Config
+from blogsite.errors import Diagnostic
+
+Kind = Literal["post", "page"]
+
+
+@dataclass(frozen=True)
+class Source:
+    """One Markdown file as read from disk."""
+
+    path: Path  # where it is, for reading bundle files
+    rel: str  # relative to the site folder, for messages: `content/posts/a.md`
+    kind: Kind
+    name: str  # file stem, or the bundle's folder name
+    bundle: Path | None  # folder whose other files are published beside the page
+    text: str
+
+
+@dataclass(frozen=True)
+class FrontMatter:
+    title: str
+    date: datetime
+    updated: datetime | None
+    tags: tuple[str, ...]
+    summary: str | None
+    draft: bool
+    slug: str
+    toc: bool | None
+    extra: Mapping[str, Any]
+    body: str
+    body_line: int  # the file's line number of the body's first line
+
+
+@dataclass(frozen=True)
+class Heading:
+    level: int
+    id: str
+    html: str  # inner HTML of the heading (may hold MathML)
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """The Markdown step's result for one body: pure function of the body and `MarkupSettings`."""
+
+    html: str
+    more_html: str | None  # what stands before `<!--more-->`, if the body has the marker
+    auto_summary_html: str
+    toc: tuple[Heading, ...]
+    han_chars: int
+    latin_words: int
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+    @property
+    def reading_minutes(self) -> int:
+        """≈ 400 Han characters or 200 Latin words a minute; at least one."""
+        return max(1, math.ceil(self.han_chars / 400 + self.latin_words / 200))
+
+
+@dataclass(frozen=True)
+class Post:
+    """A post or standalone page, ready for templates."""
+
+    source: Source
+    meta: FrontMatter
+    path: str  # URL path below the site root, ending in `/`: `posts/two-sum/`
+    rendered: Rendered
+    assets: tuple[Path, ...] = ()
+
+    @property
+    def kind(self) -> Kind:
+        return self.source.kind
+
+    @property
+    def slug(self) -> str:
+        return self.meta.slug
+
+    @property
+    def title(self) -> str:
+        return self.meta.title
+
+    @property
+    def date(self) -> datetime:
+        return self.meta.date
+
+    @property
+    def updated(self) -> datetime | None:
+        return self.meta.updated
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        return self.meta.tags
+
+    @property
+    def extra(self) -> Mapping[str, Any]:
+        return self.meta.extra
+
+    @property
+    def content(self) -> str:
+        return self.rendered.html
+
+    @property
+    def toc(self) -> tuple[Heading, ...]:
+        return self.rendered.toc
+
+    @property
+    def show_toc(self) -> bool:
+        """An explicit `toc:` wins; otherwise posts with three or more headings get one."""
+        if self.meta.toc is not None:
+            return self.meta.toc and bool(self.toc)
+        return len(self.toc) >= 3
+
+    @property
+    def reading_minutes(self) -> int:
+        return self.rendered.reading_minutes
+
+    @property
+    def excerpt(self) -> str:
+        """The index entry's excerpt: `<!--more-->`, else `summary`, else automatic; as HTML."""
+        if self.rendered.more_html is not None:
+            return self.rendered.more_html
+        if self.meta.summary is not None:
+            return f"<p>{escape(self.meta.summary)}</p>"
+        return self.rendered.auto_summary_html
+
+
+@dataclass(frozen=True)
+class IndexPage:
+    """One page of the paginated "Latest updates" list."""
+
+    number: int  # 1-based
+    total: int
+    posts: tuple[Post, ...]
+
+    @property
+    def path(self) -> str:
+        return page_path(self.number)
+
+    @property
+    def prev_path(self) -> str | None:
+        return page_path(self.number - 1) if self.number > 1 else None
+
+    @property
+    def next_path(self) -> str | None:
+        return page_path(self.number + 1) if self.number < self.total else None
+
+    @property
+    def numbers(self) -> list[tuple[int, str]]:
+        return [(n, page_path(n)) for n in range(1, self.total + 1)]
+
+
+def page_path(number: int) -> str:
+    """URL path of index page `number`: page 1 is the site root."""
+    return "" if number == 1 else f"page/{number}/"
+
+
+@dataclass(frozen=True)
+class Tag:
+    name: str
+    path: str  # `tags/<name>/`
+    posts: tuple[Post, ...]
+
+
+@dataclass(frozen=True)
+class Site:
+    """Everything the templates need, after sorting and pagination."""
+
+    config: Config
+    posts: tuple[Post, ...]  # newest first
+    pages: tuple[Post, ...]  # standalone pages such as About
+    index_pages: tuple[IndexPage, ...]
+    tags: tuple[Tag, ...]
+    # Neighbours are kept as paths, not object references, so posts stay plain values.
+    older: Mapping[str, str] = field(default_factory=dict)
+    newer: Mapping[str, str] = field(default_factory=dict)
