@@ -27,11 +27,9 @@ def assemble(
     """Build the `Site` from rendered posts and pages; reports clashing URLs."""
     shown = [post for post in posts if visible(post, drafts=drafts, future=future, now=now)]
     _check_unique_paths(shown)
-    articles = sorted(
-        (post for post in shown if post.kind == "post"),
-        key=lambda post: (post.date, post.title),
-        reverse=True,
-    )
+    # Newest first; posts of the same moment by title, so the order never depends on the disk.
+    by_title = sorted((post for post in shown if post.kind == "post"), key=lambda post: post.title)
+    articles = sorted(by_title, key=lambda post: post.date, reverse=True)
     pages = tuple(sorted((post for post in shown if post.kind == "page"), key=lambda p: p.path))
     per_page = config.paginate
     total = max(1, -(-len(articles) // per_page))

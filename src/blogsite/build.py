@@ -14,14 +14,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from markdown_it import MarkdownIt
-
 from blogsite.assemble import assemble
 from blogsite.config import Config, load_config, with_base_url
 from blogsite.content import CONTENT_DIR, discover, is_ignored, parse_front_matter
 from blogsite.errors import Diagnostic, OutputError, StrictError
 from blogsite.highlight import theme_css
-from blogsite.markup import MarkupSettings, make_markdown, render_markdown
+from blogsite.markup import MarkdownParser, MarkupSettings, make_markdown, render_markdown
 from blogsite.model import Post, Rendered, Site, Source
 from blogsite.templates import make_environment, render_site
 from blogsite.theme import STATIC, TEMPLATES, default_theme_dir
@@ -57,10 +55,10 @@ class BuildCache:
     """
 
     rendered: dict[str, Rendered] = field(default_factory=dict)
-    markdown: dict[MarkupSettings, MarkdownIt] = field(default_factory=dict)
+    markdown: dict[MarkupSettings, MarkdownParser] = field(default_factory=dict)
     hits: int = 0
 
-    def parser(self, settings: MarkupSettings) -> MarkdownIt:
+    def parser(self, settings: MarkupSettings) -> MarkdownParser:
         if settings not in self.markdown:
             self.markdown[settings] = make_markdown(settings)
         return self.markdown[settings]

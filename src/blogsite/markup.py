@@ -37,6 +37,9 @@ _ADMONITION_TITLES = {
     "en": {"note": "Note", "tip": "Tip", "warning": "Warning"},
     "zh": {"note": "注意", "tip": "提示", "warning": "警告"},
 }
+# Other modules hold a parser without importing markdown-it themselves.
+MarkdownParser = MarkdownIt
+
 _MATH_TYPES = {
     "math_inline": False,
     "math_inline_double": True,
@@ -241,8 +244,8 @@ def parse_line_set(spec: str) -> frozenset[int]:
     """`"2-4 7"` or `"2-4,7"` → {2, 3, 4, 7}; malformed parts are skipped."""
     numbers: set[int] = set()
     for part in re.split(r"[\s,]+", spec.strip()):
-        first, _, last = part.partition("-")
-        if first.isdigit() and (not last or last.isdigit()):
+        first, dash, last = part.partition("-")
+        if first.isdigit() and (last.isdigit() or not dash):
             numbers.update(range(int(first), int(last or first) + 1))
     return frozenset(numbers)
 

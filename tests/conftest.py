@@ -1,0 +1,92 @@
+"""Shared fixtures: throw-away sites written from `{path: text}` dicts, and their builds."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+
+from blogsite.cli import main
+
+REPO = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def post(title: str, date: str = "2024-01-01", body: str = "正文。", **front: object) -> str:
+    """The text of a post with the given front matter (extra keys written as YAML flow values)."""
+    lines = [f"title: {title!r}" if title is not None else "", f"date: {date}" if date else ""]
+    for key, value in front.items():
+        if isinstance(value, list | tuple):
+            value = "[" + ", ".join(str(v) for v in value) + "]"
+        elif isinstance(value, bool):
+            value = "true" if value else "false"
+        lines.append(f"{key}: {value}")
+    header = "\n".join(line for line in lines if line)
+    return f"---\n{header}\n---\n{textwrap.dedent(body).lstrip()}"
+
+
+def write_site(root: Path, files: dict[str, str | bytes]) -> Path:
+    for rel, content in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+    (root / "content").mkdir(exist_ok=True)
+    return root
+
+
+@dataclass
+class Run:
+    code: int
+    out: str
+    err: str
+
+
+@dataclass
+class Site:
+    root: Path
+    capsys: pytest.CaptureFixture[str]
+
+    @property
+    def public(self) -> Path:
+        return self.root / "public"
+
+    def build(self, *args: str) -> Run:
+        """Run `blogsite build --source ROOT ARGS` in-process."""
+        self.capsys.readouterr()
+        code = main(["build", "--source", str(self.root), *args])
+        captured = self.capsys.readouterr()
+        return Run(code, captured.out, captured.err)
+
+    def html(self, rel: str) -> BeautifulSoup:
+        """Parsed HTML of a built file (`posts/a/` means `posts/a/index.html`)."""
+        path = self.public / rel
+        if rel.endswith("/") or rel == "":
+            path = path / "index.html"
+        return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+    def write(self, rel: str, content: str) -> None:
+        write_site(self.root, {rel: content})
+
+
+@pytest.fixture
+def make_site(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Callable[..., Site]:
+    """`make_site({path: text})` writes a site under a temporary folder and returns it."""
+
+    def make(files: dict[str, str | bytes], name: str = "site") -> Site:
+        return Site(write_site(tmp_path / name, files), capsys)
+
+    return make

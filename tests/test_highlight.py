@@ -1,0 +1,46 @@
+import re
+
+import pytest
+from bs4 import BeautifulSoup
+
+from blogsite.highlight import CODE_SELECTOR, highlight_block, highlight_lines, theme_css
+
+
+def test_python_is_highlighted_with_classes() -> None:
+    html = BeautifulSoup(highlight_block("def f():\n    return 'x'\n", "python"), "html.parser")
+    assert html.find("span", class_="k").get_text() == "def"
+    assert html.find("span", class_="nf").get_text() == "f"
+    assert html.find(attrs={"style": True}) is None
+
+
+@pytest.mark.parametrize("lang", ["", "no-such-language", "mermaid2"])
+def test_unknown_or_missing_language_is_plain_escaped_code(lang: str) -> None:
+    html = BeautifulSoup(highlight_block("a < b && c\n", lang), "html.parser")
+    code = html.find("code")
+    assert code.get_text() == "a < b && c"
+    assert code.find("span", class_=lambda c: c and c != "line") is None
+
+
+def test_multiline_tokens_are_split_per_line() -> None:
+    code = 'x = """one\ntwo\nthree"""\ny = 1\n'
+    lines = highlight_lines(code, "python")
+    assert len(lines) == 4
+    for line in lines:
+        # Each line's HTML is balanced on its own, so a line span never crosses lines.
+        assert line.count("<span") == line.count("</span>")
+    assert BeautifulSoup(lines[1], "html.parser").get_text() == "two"
+
+
+def test_blank_lines_are_kept() -> None:
+    assert len(highlight_lines("\n\na = 1\n\n", "python")) == 4
+
+
+def test_theme_css_is_scoped() -> None:
+    css = theme_css()
+    selectors = [s.strip() for s in re.findall(r"^\s*([^{}@/][^{]*)\{", css, re.M)]
+    assert selectors
+    assert all(s.startswith(CODE_SELECTOR) for s in selectors), selectors
+    assert "@media (prefers-color-scheme: dark)" in css
+    light, dark = css.split("@media (prefers-color-scheme: dark)")
+    background = re.compile(r"\.highlight \{ background: (#[0-9a-fA-F]+)")
+    assert background.search(light).group(1) != background.search(dark).group(1)

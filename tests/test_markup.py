@@ -1,0 +1,125 @@
+"""The Markdown step: CommonMark extensions, heading ids, TOC, excerpts, reading time."""
+
+import pytest
+from markup_helpers import render, soup
+
+from blogsite.markup import MarkupSettings, parse_fence_info, parse_line_set, slugify
+
+
+def test_gfm_extensions() -> None:
+    html = soup(
+        "| a | b |\n|---|:-:|\n| 1 | 2 |\n\n~~old~~ new\n\n- [x] done\n- [ ] todo\n\n"
+        "note[^1]\n\n[^1]: 脚注内容\n"
+    )
+    assert [th.get_text() for th in html.find_all("th")] == ["a", "b"]
+    assert html.find("s").get_text() == "old"
+    boxes = html.find_all("input", type="checkbox")
+    assert [box.has_attr("checked") for box in boxes] == [True, False]
+    assert html.find("section", class_="footnotes").get_text().strip().startswith("脚注内容")
+
+
+def test_raw_html_passes_through() -> None:
+    html = soup('<div class="custom"><b>bold</b></div>\n\ntext <kbd>Ctrl</kbd>')
+    assert html.find("div", class_="custom").b.get_text() == "bold"
+    assert html.find("kbd").get_text() == "Ctrl"
+
+
+@pytest.mark.parametrize("kind", ["note", "tip", "warning"])
+def test_admonitions(kind: str) -> None:
+    html = soup(f"::: {kind} 小心\n内容 **粗体**\n:::\n")
+    aside = html.find("aside", class_=kind)
+    assert aside is not None
+    assert aside.find(class_="admonition-title").get_text() == "小心"
+    assert aside.find("strong").get_text() == "粗体"
+
+
+def test_admonition_default_title_follows_language() -> None:
+    zh = soup("::: tip\nx\n:::\n").find(class_="admonition-title").get_text()
+    en_render = render("::: tip\nx\n:::\n", MarkupSettings(language="en"))
+    assert zh == "提示"
+    assert '<p class="admonition-title">Tip</p>' in en_render.html
+
+
+def test_heading_ids_keep_chinese_and_are_unique() -> None:
+    html = soup("## 滑动窗口\n\n## 滑动窗口\n\n### Two Pointers 双指针!\n\n## $O(n)$ 解法\n")
+    ids = [h["id"] for h in html.find_all(["h2", "h3"])]
+    assert ids[:3] == ["滑动窗口", "滑动窗口-1", "two-pointers-双指针"]
+    assert len(set(ids)) == len(ids)
+    assert all(ids)
+
+
+@pytest.mark.parametrize(
+    ("title", "slug"),
+    [("滑动窗口", "滑动窗口"), ("A  B", "a-b"), ("C++ 实现", "c-实现"), ("!!!", "section")],
+)
+def test_slugify(title: str, slug: str) -> None:
+    assert slugify(title) == slug
+
+
+def test_toc_lists_h2_to_h4_with_ids() -> None:
+    rendered = render("# h1\n\n## 一\n\n### 二\n\n#### 三\n\n##### 四\n")
+    assert [(h.level, h.id, h.html) for h in rendered.toc] == [
+        (2, "一", "一"),
+        (3, "二", "二"),
+        (4, "三", "三"),
+    ]
+
+
+def test_images_are_lazy() -> None:
+    img = soup("![示意图](fig.svg)").find("img")
+    assert (img["src"], img["alt"], img["loading"]) == ("fig.svg", "示意图", "lazy")
+
+
+def test_more_marker_splits_excerpt() -> None:
+    rendered = render("开头一段 $x$。\n\n<!--more-->\n\n后文。\n")
+    assert rendered.more_html is not None
+    assert "开头一段" in rendered.more_html and "<math>" in rendered.more_html
+    assert "后文" not in rendered.more_html
+    assert "后文" in rendered.html
+
+
+def test_no_more_marker() -> None:
+    assert render("只有一段。").more_html is None
+
+
+def test_reading_time_counts_han_characters_and_skips_code() -> None:
+    prose = "字" * 800  # two minutes of Chinese
+    code = "```python\n" + "x = 1\n" * 2000 + "```\n"
+    rendered = render(f"{prose}\n\n{code}")
+    assert rendered.han_chars == 800
+    assert rendered.latin_words < 5
+    assert rendered.reading_minutes == 2
+    assert render("word " * 400).reading_minutes == 2
+
+
+def test_auto_summary_skips_code_and_images_and_renders_math() -> None:
+    body = "![图](a.png)\n\n```python\nsecret_code()\n```\n\n设 $x_i$ 为输入。" + "内容很多。" * 60
+    html = render(body).auto_summary_html
+    assert "secret_code" not in html and "<img" not in html
+    assert "<math>" in html and "$" not in html
+    assert html.endswith("…</p>")
+
+
+def test_fence_info_parsing() -> None:
+    assert parse_fence_info('python title="a b.py" linenos hl_lines="2-4"') == (
+        "python",
+        {"title": "a b.py", "linenos": "", "hl_lines": "2-4"},
+    )
+    assert parse_fence_info("") == ("", {})
+    assert parse_fence_info('py title="unclosed') == ("py", {"title": '"unclosed'})
+    assert parse_line_set("2-4 7,9") == {2, 3, 4, 7, 9}
+    assert parse_line_set("x, 3-") == frozenset()
+
+
+def test_fenced_code_with_options() -> None:
+    html = soup(
+        '```python title="solution.py" linenos hl_lines="2-3"\na = 1\nb = 2\nc = 3\nd = 4\n```\n'
+    )
+    figure = html.find("figure", class_="code-block")
+    assert figure.find(class_="code-title").get_text() == "solution.py"
+    assert figure.find(class_="code-lang").get_text() == "python"
+    assert "linenos" in figure.pre["class"]
+    lines = figure.find_all("span", class_="line")
+    assert [("hl" in line["class"]) for line in lines] == [False, True, True, False]
+    assert [line.get_text() for line in lines] == ["a = 1", "b = 2", "c = 3", "d = 4"]
+    assert figure.find(attrs={"style": True}) is None
