@@ -1,0 +1,69 @@
+"""Tests for the code in content/posts/lc1-two-sum."""
+
+import random
+
+import pytest
+from postcode import load_post_code, post_path
+
+SLUG = "lc1-two-sum"
+
+
+def solution_pairs(nums, target):
+    return [
+        (i, j)
+        for i in range(len(nums))
+        for j in range(i + 1, len(nums))
+        if nums[i] + nums[j] == target
+    ]
+
+
+def random_cases(seed, count=300):
+    """Random (nums, target, pair) with exactly one pair of indices summing to target."""
+    rng = random.Random(seed)
+    made = 0
+    while made < count:
+        n = rng.randint(2, 14)
+        bound = rng.choice([5, 50, 10**9])
+        nums = [rng.randint(-bound, bound) for _ in range(n)]
+        i, j = sorted(rng.sample(range(n), 2))
+        target = nums[i] + nums[j]
+        if abs(target) > 10**9:
+            continue
+        pairs = solution_pairs(nums, target)
+        if pairs == [(i, j)]:
+            made += 1
+            yield nums, target, (i, j)
+
+
+def check(ns):
+    sol = ns["Solution"]()
+    assert sorted(sol.twoSum([2, 7, 11, 15], 9)) == [0, 1]
+    assert sorted(sol.twoSum([3, 2, 4], 6)) == [1, 2]
+    assert sorted(sol.twoSum([3, 3], 6)) == [0, 1]
+    for nums, target, pair in random_cases(0):
+        ans = sol.twoSum(list(nums), target)
+        assert len(ans) == 2, (nums, target, ans)
+        a, b = ans
+        assert a != b and 0 <= a < len(nums) and 0 <= b < len(nums), (nums, target, ans)
+        assert nums[a] + nums[b] == target, (nums, target, ans)
+        assert tuple(sorted(ans)) == pair
+
+
+def test_examples_and_random():
+    check(load_post_code(SLUG))
+
+
+def test_duplicate_values_in_answer():
+    sol = load_post_code(SLUG)["Solution"]()
+    assert sorted(sol.twoSum([1, 5, 8, 5], 10)) == [1, 3]
+    assert sorted(sol.twoSum([0, 4, 3, 0], 0)) == [0, 3]
+
+
+def test_broken_solution_fails():
+    text = post_path(SLUG).read_text(encoding="utf-8")
+    old = "            j = seen.get(target - x)\n"
+    assert old in text
+    # Store before looking up: an element may pair with itself.
+    broken = text.replace(old, "            seen[x] = i\n" + old)
+    with pytest.raises(AssertionError):
+        check(load_post_code(SLUG, text=broken))

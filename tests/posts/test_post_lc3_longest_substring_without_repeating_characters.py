@@ -1,0 +1,55 @@
+"""Tests for the code in content/posts/lc3-longest-substring-without-repeating-characters."""
+
+import random
+
+import pytest
+from postcode import load_post_code, post_path
+
+SLUG = "lc3-longest-substring-without-repeating-characters"
+
+
+def brute_force(s):
+    best = 0
+    for i in range(len(s)):
+        for j in range(i + 1, len(s) + 1):
+            if len(set(s[i:j])) == j - i:
+                best = max(best, j - i)
+    return best
+
+
+def random_cases(seed, count=400):
+    rng = random.Random(seed)
+    for _ in range(count):
+        alphabet = rng.choice(["ab", "abc", "ab c!", "abcdefgh12 "])
+        yield "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 16)))
+
+
+def check(ns):
+    sol = ns["Solution"]()
+    assert sol.lengthOfLongestSubstring("abcabcbb") == 3
+    assert sol.lengthOfLongestSubstring("bbbbb") == 1
+    assert sol.lengthOfLongestSubstring("pwwkew") == 3
+    assert sol.lengthOfLongestSubstring("") == 0
+    assert sol.lengthOfLongestSubstring("abba") == 2
+    assert sol.lengthOfLongestSubstring(" ") == 1
+    for s in random_cases(0):
+        assert sol.lengthOfLongestSubstring(s) == brute_force(s), s
+
+
+def test_examples_and_random():
+    check(load_post_code(SLUG))
+
+
+def test_post_brute_force_agrees():
+    ns = load_post_code(SLUG)
+    for s in random_cases(1, 150):
+        assert ns["longest_brute"](s) == brute_force(s)
+
+
+def test_broken_solution_fails():
+    text = post_path(SLUG).read_text(encoding="utf-8")
+    old = "            if last.get(c, -1) >= left:   # c 在当前窗口内出现过\n"
+    assert old in text
+    broken = text.replace(old, "            if c in last:\n")
+    with pytest.raises(AssertionError):
+        check(load_post_code(SLUG, text=broken))
