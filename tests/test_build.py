@@ -279,3 +279,19 @@ def test_theme_files_are_published(make_site) -> None:
         assert (site.public / rel).is_file(), rel
     css = (site.public / "css/style.css").read_text()
     assert "@font-face" in css and "latinmodern-math.woff2" in css
+
+
+def test_symlinks_leading_outside_the_site_are_not_published(make_site, tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("private")
+    site = make_site({"content/posts/a/index.md": post("A"), "static/ok.txt": "ok"})
+    (site.root / "static/leak.txt").symlink_to(secret)
+    (site.root / "content/posts/a/leak.txt").symlink_to(secret)
+    (site.root / "static/inside.txt").symlink_to(site.root / "static/ok.txt")
+    (site.root / "static/linked-dir").symlink_to(tmp_path, target_is_directory=True)
+    site.build()
+    assert (site.public / "ok.txt").read_text() == "ok"
+    assert (site.public / "inside.txt").read_text() == "ok"
+    assert not (site.public / "leak.txt").exists()
+    assert not (site.public / "posts/a/leak.txt").exists()
+    assert not (site.public / "linked-dir").exists()

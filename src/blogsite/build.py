@@ -144,26 +144,26 @@ def _digest(body: str, rel: str, line: int, settings: MarkupSettings) -> str:
 def _bundle_assets(source: Source) -> tuple[Path, ...]:
     if source.bundle is None:
         return ()
-    return tuple(
-        sorted(
-            path
-            for path in source.bundle.rglob("*")
-            if path.is_file()
-            and path != source.path
-            and not any(is_ignored(part) for part in path.relative_to(source.bundle).parts)
-        )
-    )
+    return tuple(path for path in _files_below(source.bundle) if path != source.path)
 
 
 def _static_files(static_dir: Path) -> dict[str, Output]:
     if not static_dir.is_dir():
         return {}
-    return {
-        path.relative_to(static_dir).as_posix(): path
-        for path in sorted(static_dir.rglob("*"))
-        if path.is_file()
-        and not any(is_ignored(part) for part in path.relative_to(static_dir).parts)
-    }
+    return {path.relative_to(static_dir).as_posix(): path for path in _files_below(static_dir)}
+
+
+def _files_below(folder: Path) -> list[Path]:
+    """Files to publish from `folder`: no editor leftovers, no symlinks that lead outside it."""
+    root = folder.resolve()
+    found = []
+    for path in sorted(folder.rglob("*")):
+        if not path.is_file() or any(is_ignored(p) for p in path.relative_to(folder).parts):
+            continue
+        if not path.resolve().is_relative_to(root):
+            continue
+        found.append(path)
+    return found
 
 
 # --- writing --------------------------------------------------------------------------
