@@ -1,0 +1,371 @@
+"""The default theme in a real browser: math font, narrow screens, code copying, dark mode.
+
+One small site is built once and served over HTTP on 127.0.0.1; Debian's Chromium is driven
+through Playwright (never a downloaded browser). Each test opens its own browser context.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from conftest import CHROMIUM, CHROMIUM_ARGS, post, write_site
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, sync_playwright
+
+from blogsite.cli import main
+
+pytestmark = pytest.mark.browser
+
+NARROW = {"width": 360, "height": 800}
+CODE = (
+    "def area(r):\n"
+    "    pi = 3.14159\n"
+    "\n"
+    "    return pi * r * r  # a long comment that runs well past the width of a phone screen\n"
+)
+LONG_FORMULA = " + ".join(f"a_{{{k}}} x^{{{k}}}" for k in range(40))
+SVG = (
+    '<svg xmlns="http://www.w3.org/2000/svg" width="240" height="120" viewBox="0 0 240 120">'
+    '<rect width="240" height="120" fill="#0b62c4"/><circle cx="60" cy="60" r="40" fill="#fff"/>'
+    "</svg>\n"
+)
+MATH_BODY = (
+    "Inline $x \\in \\mathbb{R}$ and $\\left( \\frac{a}{b} \\right)$ in a sentence.\n\n"
+    "$$\n\\underbrace{x+y}_{n} = \\left( \\frac{a}{b} \\right)\n$$\n\n"
+    f"$$\n{LONG_FORMULA}\n$$\n\n"
+    f'```python linenos hl_lines="2" title="area.py"\n{CODE}```\n'
+)
+# Pages that every narrow-screen and no-external-request check visits.
+PAGES = ("", "page/2/", "posts/math/", "posts/picture/", "tags/")
+
+
+def _site_files() -> dict[str, str]:
+    files = {"blogsite.yaml": "title: Theme Test\nauthor: Tester\n"}
+    for n in range(1, 12):
+        files[f"content/posts/p{n:02d}.md"] = post(
+            f"Plain post {n}", date=f"2024-01-{n:02d}", body=f"Body of post {n}.\n"
+        )
+    files["content/posts/math.md"] = post(
+        "Math and code", date="2024-02-01", tags=["math"], body=MATH_BODY
+    )
+    files["content/posts/picture/index.md"] = post(
+        "Picture", date="2024-02-02", body="A figure:\n\n![a diagram](diagram.svg)\n"
+    )
+    files["content/posts/picture/diagram.svg"] = SVG
+    return files
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@dataclass
+class Served:
+    base: str  # http://127.0.0.1:PORT
+    browser: Browser
+    public: Path
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    # `make_site` is function-scoped; the same helpers it uses write the site once per module.
+    root = write_site(tmp_path_factory.mktemp("theme") / "site", _site_files())
+    assert main(["build", "--source", str(root), "--quiet"]) == 0
+    public = root / "public"
+    assert (public / "page" / "2" / "index.html").is_file()  # 13 posts: two index pages
+    handler = functools.partial(_QuietHandler, directory=str(public))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    playwright = sync_playwright().start()
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    try:
+        yield Served(f"http://127.0.0.1:{server.server_address[1]}", browser, public)
+    finally:
+        browser.close()
+        playwright.stop()
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+@dataclass
+class Tab:
+    """A page in its own context, with every request and console message it produced."""
+
+    base: str
+    context: BrowserContext
+    page: Page
+    requests: list[str] = field(default_factory=list)
+    console: list[ConsoleMessage] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def open(self, path: str) -> Page:
+        response = self.page.goto(f"{self.base}/{path}")
+        assert response is not None and response.status == 200, path
+        self.page.wait_for_load_state("load")
+        self.page.evaluate("document.fonts.ready.then(() => true)")
+        return self.page
+
+
+@pytest.fixture
+def open_tab(served: Served) -> Iterator[Any]:
+    contexts: list[BrowserContext] = []
+
+    def make(color_scheme: str = "light", **options: Any) -> Tab:
+        context = served.browser.new_context(viewport=NARROW, color_scheme=color_scheme, **options)
+        contexts.append(context)
+        tab = Tab(served.base, context, context.new_page())
+        tab.page.on("request", lambda request: tab.requests.append(request.url))
+        tab.page.on("console", lambda message: tab.console.append(message))
+        tab.page.on("pageerror", lambda error: tab.errors.append(str(error)))
+        return tab
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def _platform_fonts(tab: Tab, selector: str) -> list[dict[str, Any]]:
+    """The fonts Chromium actually used to draw the text of the first `selector` match."""
+    cdp = tab.context.new_cdp_session(tab.page)
+    cdp.send("DOM.enable")
+    cdp.send("CSS.enable")
+    root = cdp.send("DOM.getDocument", {"depth": -1})["root"]["nodeId"]
+    node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": selector})["nodeId"]
+    assert node, selector
+    fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+    cdp.detach()
+    return fonts
+
+
+def _box(page: Page, selector: str) -> dict[str, float]:
+    box = page.evaluate(
+        "s => { const e = document.querySelector(s);"
+        " return e && e.getBoundingClientRect().toJSON() }",
+        selector,
+    )
+    assert box is not None, selector
+    return box
+
+
+def _rgb(css: str) -> tuple[float, ...]:
+    inside = css[css.index("(") + 1 : css.index(")")].replace("/", " ").replace(",", " ")
+    return tuple(float(v) for v in inside.split()[:3])
+
+
+def _contrast(a: str, b: str) -> float:
+    def luminance(color: str) -> float:
+        channels = [v / 255 for v in _rgb(color)]
+        lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+# --- (a) math ---------------------------------------------------------------------------------
+
+
+def test_math_font_is_loaded_and_used(open_tab: Any) -> None:
+    tab = open_tab()
+    page = tab.open("posts/math/")
+    faces = page.evaluate("[...document.fonts].map(f => [f.family.replace(/\"/g, ''), f.status])")
+    assert ["Blogsite Math", "loaded"] in faces
+    assert page.evaluate("document.fonts.check('16px \"Blogsite Math\"')")
+    # `check` is true for unknown families too; ask what actually drew the glyphs.
+    for selector in ("math mi", "math mi:nth-of-type(2)", "munder mo"):
+        fonts = _platform_fonts(tab, selector)
+        assert fonts, selector
+        assert all(f["familyName"] == "Latin Modern Math" and f["isCustomFont"] for f in fonts), (
+            selector,
+            fonts,
+        )
+    assert page.evaluate("document.querySelector('math mi:nth-of-type(2)').textContent") == "ℝ"
+
+
+def test_math_elements_have_real_boxes_and_stretch(open_tab: Any) -> None:
+    page = open_tab().open("posts/math/")
+    boxes = page.evaluate(
+        "[...document.querySelectorAll('math')].map(m => m.getBoundingClientRect().toJSON())"
+    )
+    assert len(boxes) == 4  # two inline, two display
+    assert all(b["width"] > 0 and b["height"] > 0 for b in boxes), boxes
+    plain = _box(page, "p math mi")
+    underbrace = _box(page, ".math-display munder")
+    assert underbrace["height"] > 1.5 * plain["height"], (underbrace, plain)
+    # \left( grows to the fraction's height. (A stretched brace keeps its unstretched box
+    # in Chromium, so its width cannot be measured this way.)
+    paren = _box(page, "p math mrow > mo")
+    fraction = _box(page, "p math mfrac")
+    assert paren["height"] >= 0.9 * fraction["height"], (paren, fraction)
+
+
+# --- (b) narrow screens -------------------------------------------------------------------------
+
+
+def test_no_horizontal_page_overflow_at_360px(open_tab: Any) -> None:
+    tab = open_tab()
+    for path in PAGES:
+        page = tab.open(path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= NARROW["width"], (path, width)
+    page = tab.open("posts/math/")
+    # The wide code and formula are really wider than the screen, and scroll in their boxes.
+    for selector in ("figure.code-block pre", ".math-display:last-of-type"):
+        inner = page.evaluate(
+            """s => { const e = document.querySelector(s); const r = e.getBoundingClientRect();
+                      e.scrollLeft = 50;
+                      return {scroll: e.scrollWidth, client: e.clientWidth, left: e.scrollLeft,
+                              right: r.right, overflow: getComputedStyle(e).overflowX} }""",
+            selector,
+        )
+        assert inner["scroll"] > NARROW["width"], (selector, inner)
+        assert inner["client"] < NARROW["width"], (selector, inner)
+        assert inner["right"] <= NARROW["width"], (selector, inner)
+        assert inner["left"] > 0 and inner["overflow"] == "auto", (selector, inner)
+
+
+# --- (c) code blocks and copying ------------------------------------------------------------------
+
+
+def test_copy_button_copies_code_without_line_numbers(open_tab: Any, served: Served) -> None:
+    tab = open_tab()
+    tab.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=served.base)
+    page = tab.open("posts/math/")
+    assert page.locator("figure.code-block").count() == 1
+    button = page.locator("figure.code-block .copy-button")
+    assert button.count() == 1
+    assert button.text_content() == "Copy"
+    # The line numbers are shown (CSS counters) …
+    numbers = page.evaluate(
+        "[...document.querySelectorAll('pre code .line')]"
+        ".map(l => getComputedStyle(l, '::before').content)"
+    )
+    assert numbers == ["counter(line)"] * len(CODE.splitlines())
+    # … the button sits inside the block without covering the language label.
+    figure, label = _box(page, "figure.code-block"), _box(page, ".code-lang")
+    label_text = page.evaluate(
+        "(() => { const r = document.createRange();"
+        " r.selectNodeContents(document.querySelector('.code-lang'));"
+        " return r.getBoundingClientRect().toJSON() })()"
+    )
+    box = button.bounding_box()
+    assert box is not None
+    assert figure["left"] <= box["x"] and box["x"] + box["width"] <= figure["right"]
+    assert label_text["right"] <= box["x"] or label["bottom"] <= box["y"], (label_text, box)
+
+    button.click()
+    assert page.evaluate("navigator.clipboard.readText()") == CODE
+    page.wait_for_function("document.querySelector('.copy-button').textContent === 'Copied'")
+
+
+def test_selected_code_has_no_line_numbers_or_blank_lines(open_tab: Any, served: Served) -> None:
+    tab = open_tab()
+    tab.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=served.base)
+    page = tab.open("posts/math/")
+    selected = page.evaluate(
+        """() => { const range = document.createRange();
+                   range.selectNodeContents(document.querySelector('pre code'));
+                   const selection = window.getSelection();
+                   selection.removeAllRanges(); selection.addRange(range);
+                   return selection.toString() }"""
+    )
+    assert selected.rstrip("\n") == CODE.rstrip("\n")
+    # What a reader gets with Ctrl+C is the same text.
+    page.keyboard.press("Control+C")
+    assert page.evaluate("navigator.clipboard.readText()").rstrip("\n") == CODE.rstrip("\n")
+    # One line box per code line: consecutive lines touch, and only line 2 is highlighted.
+    lines = page.evaluate(
+        """[...document.querySelectorAll('pre code .line')].map(l => {
+              const r = l.getBoundingClientRect();
+              return {top: r.top, bottom: r.bottom, bg: getComputedStyle(l).backgroundColor} })"""
+    )
+    assert len(lines) == len(CODE.splitlines()) == 4
+    for upper, lower in itertools.pairwise(lines):
+        assert abs(lower["top"] - upper["bottom"]) < 1, lines
+    # The empty third line still takes a full line's height.
+    assert lines[2]["bottom"] - lines[2]["top"] == pytest.approx(
+        lines[0]["bottom"] - lines[0]["top"], abs=1
+    )
+    backgrounds = [line["bg"] for line in lines]
+    assert backgrounds[1] != backgrounds[0] and {backgrounds[0]} == {*backgrounds[2:]}, lines
+
+
+# --- (d) dark mode ------------------------------------------------------------------------------
+
+
+def _colours(page: Page) -> dict[str, Any]:
+    return page.evaluate(
+        """() => { const pre = document.querySelector('figure.code-block pre');
+                   const tokens = [...pre.querySelectorAll('.line > span')]
+                       .filter(s => s.textContent.trim())
+                       .map(s => [s.className, getComputedStyle(s).color]);
+                   return {body: getComputedStyle(document.body).backgroundColor,
+                           text: getComputedStyle(document.body).color,
+                           code: getComputedStyle(pre).backgroundColor, tokens} }"""
+    )
+
+
+def test_dark_mode_changes_page_and_code_colours(open_tab: Any) -> None:
+    light = _colours(open_tab("light").open("posts/math/"))
+    dark = _colours(open_tab("dark").open("posts/math/"))
+    assert dark["body"] != light["body"]
+    assert dark["code"] != light["code"]
+    assert sum(_rgb(dark["body"])) < sum(_rgb(light["body"]))
+    assert sum(_rgb(dark["code"])) < sum(_rgb(light["code"]))
+    for scheme in (light, dark):
+        assert _contrast(scheme["text"], scheme["body"]) >= 4.5, scheme
+        assert scheme["tokens"], scheme
+        for name, colour in scheme["tokens"]:
+            assert _contrast(colour, scheme["code"]) >= 4.5, (name, colour, scheme["code"])
+
+
+# --- (e) no outside requests, no console errors -------------------------------------------
+
+
+def test_pages_stay_on_localhost_without_console_errors(open_tab: Any, served: Served) -> None:
+    tab = open_tab()
+    for path in PAGES:
+        tab.open(path)
+        tab.page.mouse.wheel(0, 5000)  # let lazy images load
+        tab.page.wait_for_load_state("networkidle")
+    assert tab.requests, "no requests were recorded"
+    assert any(url.endswith("/fonts/latinmodern-math.woff2") for url in tab.requests)
+    outside = [url for url in tab.requests if urlsplit(url).hostname != "127.0.0.1"]
+    assert outside == []
+    errors = [
+        (message.text, message.location.get("url"))
+        for message in tab.console
+        if message.type == "error"
+        # Chromium asks for /favicon.ico by itself; the theme links no icon, so that 404 is
+        # the browser's request, not the page's.
+        and not str(message.location.get("url", "")).endswith("/favicon.ico")
+    ]
+    assert errors == []
+    assert tab.errors == []
+
+
+# --- (f) bundled images -------------------------------------------------------------------------
+
+
+def test_bundled_svg_image_loads(open_tab: Any, served: Served) -> None:
+    assert (served.public / "posts" / "picture" / "diagram.svg").is_file()
+    page = open_tab().open("posts/picture/")
+    image = page.locator(".content img")
+    assert image.count() == 1
+    assert image.get_attribute("src") == "diagram.svg"
+    image.scroll_into_view_if_needed()
+    page.wait_for_function("document.querySelector('.content img').complete")
+    natural = page.evaluate("document.querySelector('.content img').naturalWidth")
+    assert natural == 240
+    assert image.bounding_box()["width"] > 0
