@@ -10,7 +10,9 @@ from pathlib import Path
 
 from blogsite import __version__
 from blogsite.build import BuildOptions, build
+from blogsite.content import CONTENT_DIR
 from blogsite.errors import BlogsiteError, StrictError
+from blogsite.serve import ServeOptions, serve
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -38,6 +40,45 @@ def _parser() -> argparse.ArgumentParser:
     loudness = build_cmd.add_mutually_exclusive_group()
     loudness.add_argument("-q", "--quiet", action="store_true", help="print only errors")
     loudness.add_argument("-v", "--verbose", action="store_true", help="print more detail")
+
+    serve_cmd = commands.add_parser(
+        "serve",
+        help="preview the site with live reload",
+        description="Build the site in memory, serve it, rebuild on every change and reload "
+        "open tabs. Drafts and future posts are shown (hide them with --no-drafts, --no-future). "
+        "Nothing is written to public/ unless you pass --write.",
+    )
+    serve_cmd.add_argument(
+        "--source", type=Path, default=Path("."), metavar="DIR", help="the site folder (default: .)"
+    )
+    serve_cmd.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)"
+    )
+    serve_cmd.add_argument(
+        "--port",
+        type=int,
+        default=8000,
+        help="port (default: 8000; the next free one if taken; 0: any)",
+    )
+    serve_cmd.add_argument(
+        "--drafts",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="show drafts (default: yes)",
+    )
+    serve_cmd.add_argument(
+        "--future",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="show posts dated in the future (default: yes)",
+    )
+    serve_cmd.add_argument("--open", action="store_true", help="open the site in a browser")
+    serve_cmd.add_argument(
+        "--write",
+        action="store_true",
+        help="also write each good build to --output (default: public/)",
+    )
+    serve_cmd.add_argument("--output", type=Path, metavar="DIR", help="where --write writes")
     return parser
 
 
@@ -55,6 +96,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "build":
             return _build(args)
+        if args.command == "serve":
+            return _serve(args)
     except KeyboardInterrupt:
         print("blogsite: interrupted", file=sys.stderr)
         return 130
@@ -96,3 +139,30 @@ def _build(args: argparse.Namespace) -> int:
             f"{result.unchanged} unchanged) in {result.seconds:.2f} s → {options.output_dir}"
         )
     return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    build_options = BuildOptions(
+        source=args.source, output=args.output, drafts=args.drafts, future=args.future
+    )
+    if not (args.source / CONTENT_DIR).is_dir():
+        print(
+            f"{args.source}: no `{CONTENT_DIR}/` folder; is --source the site's folder?",
+            file=sys.stderr,
+        )
+        return 1
+    options = ServeOptions(
+        build=build_options,
+        host=args.host,
+        port=args.port,
+        write=args.write,
+        open_browser=args.open,
+    )
+    try:
+        return serve(options)
+    except OSError as exc:
+        print(
+            f"blogsite: cannot serve on {args.host}:{args.port}: {exc.strerror or exc}",
+            file=sys.stderr,
+        )
+        return 1

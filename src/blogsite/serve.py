@@ -1,0 +1,421 @@
+"""`blogsite serve`: build in memory, serve the last good build, rebuild on change, reload tabs.
+
+The HTTP side is the standard library's threading server. Live reload travels over
+Server-Sent Events; the script is added to HTML responses here, never to built files.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import mimetypes
+import re
+import sys
+import threading
+import time
+import webbrowser
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from html import escape
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from importlib.resources import files
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from blogsite.build import (
+    BuildCache,
+    BuildOptions,
+    Output,
+    SiteBuild,
+    build_site,
+    check_output_dir,
+    write_outputs,
+)
+from blogsite.errors import BlogsiteError
+from blogsite.watch import Change, Debouncer, start_watching
+
+EVENTS_PATH = "/__blogsite/events"
+SCRIPT_PATH = "/__blogsite/livereload.js"
+KEEPALIVE_SECONDS = 10.0
+_BODY_END = re.compile(rb"</body\s*>", re.IGNORECASE)
+
+TEXT_TYPES = {
+    ".html": "text/html",
+    ".css": "text/css",
+    ".js": "text/javascript",
+    ".mjs": "text/javascript",
+    ".json": "application/json",
+    ".xml": "application/xml",
+    ".txt": "text/plain",
+    ".md": "text/markdown",
+    ".csv": "text/csv",
+}
+BINARY_TYPES = {
+    ".svg": "image/svg+xml",
+    ".woff2": "font/woff2",
+    ".woff": "font/woff",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".gif": "image/gif",
+    ".webp": "image/webp",
+    ".avif": "image/avif",
+    ".ico": "image/x-icon",
+    ".pdf": "application/pdf",
+    ".wasm": "application/wasm",
+}
+
+
+def content_type(path: str) -> str:
+    """The `Content-Type` for a site path; text types always say UTF-8."""
+    suffix = Path(path).suffix.lower()
+    if suffix in TEXT_TYPES:
+        return f"{TEXT_TYPES[suffix]}; charset=utf-8"
+    if suffix in BINARY_TYPES:
+        return BINARY_TYPES[suffix]
+    guessed, _ = mimetypes.guess_type(path)
+    return guessed or "application/octet-stream"
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """What to answer for a request path: a site file, a redirect, or an error status."""
+
+    status: int
+    key: str = ""  # the output's path, for 200
+    location: str = ""  # for 301
+
+
+def resolve(outputs: Mapping[str, Output], raw_path: str) -> Resolution:
+    """Map a request path to a built file, never to anything outside the site."""
+    split = urlsplit(raw_path)
+    try:
+        path = unquote(split.path, errors="strict")
+    except UnicodeDecodeError:
+        return Resolution(HTTPStatus.BAD_REQUEST)
+    if not path.startswith("/") or "\0" in path or "\\" in path:
+        return Resolution(HTTPStatus.BAD_REQUEST)
+    if any(part in (".", "..") for part in path.split("/")):
+        return Resolution(HTTPStatus.BAD_REQUEST)
+    rel = path.lstrip("/")
+    if rel == "" or rel.endswith("/"):
+        key = rel + "index.html"
+        return (
+            Resolution(HTTPStatus.OK, key) if key in outputs else Resolution(HTTPStatus.NOT_FOUND)
+        )
+    if rel in outputs:
+        return Resolution(HTTPStatus.OK, rel)
+    if rel + "/index.html" in outputs:
+        query = f"?{split.query}" if split.query else ""
+        return Resolution(HTTPStatus.MOVED_PERMANENTLY, location=split.path + "/" + query)
+    return Resolution(HTTPStatus.NOT_FOUND)
+
+
+def inject_script(html: bytes, epoch: int) -> bytes:
+    """`html` with the live-reload script before its last `</body>` (or at the end)."""
+    tag = (
+        f'<script src="{SCRIPT_PATH}" data-epoch="{epoch}" data-events="{EVENTS_PATH}"></script>'
+    ).encode()
+    matches = list(_BODY_END.finditer(html))
+    if not matches:
+        return html + tag
+    at = matches[-1].start()
+    return html[:at] + tag + html[at:]
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The state browsers see: the last good build, and whether the newest rebuild failed."""
+
+    outputs: Mapping[str, Output]
+    epoch: int  # increases with every rebuild, good or bad
+    full: int  # epoch of the last change that needs a page reload (not just new CSS)
+    error: str | None = None
+
+    def state_json(self) -> str:
+        return json.dumps({"epoch": self.epoch, "full": self.full, "error": self.error})
+
+
+class LiveSite:
+    """The snapshot shared between the rebuild thread and request threads."""
+
+    def __init__(self, outputs: Mapping[str, Output], error: str | None = None) -> None:
+        self._changed = threading.Condition()
+        self._snapshot = Snapshot(outputs=outputs, epoch=1, full=1, error=error)
+        self.stopping = False
+
+    @property
+    def snapshot(self) -> Snapshot:
+        with self._changed:
+            return self._snapshot
+
+    def publish(self, outputs: Mapping[str, Output], style_only: bool) -> None:
+        """A rebuild succeeded: serve it and tell the browsers."""
+        with self._changed:
+            old = self._snapshot
+            epoch = old.epoch + 1
+            # After a failure the page may be stale in any way: reload it fully.
+            full = old.full if style_only and old.error is None else epoch
+            self._snapshot = Snapshot(outputs=outputs, epoch=epoch, full=full)
+            self._changed.notify_all()
+
+    def fail(self, message: str) -> None:
+        """A rebuild failed: keep serving the last good build, show `message` over it."""
+        with self._changed:
+            old = self._snapshot
+            self._snapshot = replace(old, epoch=old.epoch + 1, error=message)
+            self._changed.notify_all()
+
+    def wait_change(self, seen_epoch: int, timeout: float) -> Snapshot:
+        """The snapshot once its epoch passes `seen_epoch`, or the same one after `timeout`."""
+        with self._changed:
+            self._changed.wait_for(
+                lambda: self._snapshot.epoch > seen_epoch or self.stopping, timeout=timeout
+            )
+            return self._snapshot
+
+    def stop(self) -> None:
+        with self._changed:
+            self.stopping = True
+            self._changed.notify_all()
+
+
+def _failure_page(message: str) -> bytes:
+    return (
+        "<!doctype html><html><head><meta charset='utf-8'><title>Build failed</title></head>"
+        f"<body><h1>Build failed</h1><pre>{escape(message)}</pre></body></html>"
+    ).encode()
+
+
+class PreviewHandler(BaseHTTPRequestHandler):
+    """Answers from `server.live`; one instance per request, on its own thread."""
+
+    server: PreviewServer
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self) -> None:
+        self._answer(send_body=True)
+
+    def do_HEAD(self) -> None:
+        self._answer(send_body=False)
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Quiet: the terminal is for build messages."""
+
+    def _answer(self, send_body: bool) -> None:
+        path = urlsplit(self.path).path
+        if path == EVENTS_PATH:
+            self._events()
+            return
+        if path == SCRIPT_PATH:
+            self._send(HTTPStatus.OK, SCRIPT, "text/javascript; charset=utf-8", send_body)
+            return
+        snapshot = self.server.live.snapshot
+        found = resolve(snapshot.outputs, self.path)
+        if found.status == HTTPStatus.MOVED_PERMANENTLY:
+            self._send(found.status, b"", "text/plain; charset=utf-8", send_body, found.location)
+        elif found.status == HTTPStatus.OK:
+            self._send_output(snapshot, found.key, HTTPStatus.OK, send_body)
+        elif found.status == HTTPStatus.NOT_FOUND and "404.html" in snapshot.outputs:
+            self._send_output(snapshot, "404.html", HTTPStatus.NOT_FOUND, send_body)
+        elif found.status == HTTPStatus.NOT_FOUND and snapshot.error:
+            body = inject_script(_failure_page(snapshot.error), snapshot.epoch)
+            self._send(HTTPStatus.NOT_FOUND, body, "text/html; charset=utf-8", send_body)
+        else:
+            status = HTTPStatus(found.status)
+            self._send(status, status.phrase.encode(), "text/plain; charset=utf-8", send_body)
+
+    def _send_output(self, snapshot: Snapshot, key: str, status: int, send_body: bool) -> None:
+        output = snapshot.outputs[key]
+        try:
+            body = output.read_bytes() if isinstance(output, Path) else output
+        except OSError:  # a static file deleted since the build; the next build drops it
+            self._send(HTTPStatus.NOT_FOUND, b"Not Found", "text/plain; charset=utf-8", send_body)
+            return
+        kind = content_type(key)
+        if kind.startswith("text/html"):
+            body = inject_script(body, snapshot.epoch)
+        self._send(status, body, kind, send_body)
+
+    def _send(
+        self, status: int, body: bytes, kind: str, send_body: bool, location: str | None = None
+    ) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        # A preview must always show the newest build.
+        self.send_header("Cache-Control", "no-store")
+        if location:
+            self.send_header("Location", location)
+        self.end_headers()
+        if send_body:
+            self.wfile.write(body)
+
+    def _events(self) -> None:
+        """Server-Sent Events: the current state now, then every change, until the tab goes."""
+        query = parse_qs(urlsplit(self.path).query)
+        live = self.server.live
+        self.send_response(HTTPStatus.OK)
+        self.send_header("Content-Type", "text/event-stream; charset=utf-8")
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.close_connection = True
+        try:
+            seen = int(query.get("epoch", ["0"])[0])
+        except ValueError:
+            seen = 0
+        snapshot = live.snapshot
+        try:
+            self.wfile.write(f"data: {snapshot.state_json()}\n\n".encode())
+            self.wfile.flush()
+            seen = max(seen, snapshot.epoch)
+            while not live.stopping:
+                snapshot = live.wait_change(seen, KEEPALIVE_SECONDS)
+                if snapshot.epoch > seen:
+                    self.wfile.write(f"data: {snapshot.state_json()}\n\n".encode())
+                    seen = snapshot.epoch
+                else:
+                    self.wfile.write(b": keep-alive\n\n")
+                self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError, TimeoutError, OSError):
+            return
+
+
+SCRIPT = files("blogsite").joinpath("livereload.js").read_bytes()
+
+
+class PreviewServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = False  # a busy port must fail, so we can say so
+
+    def __init__(self, address: tuple[str, int], live: LiveSite) -> None:
+        self.live = live
+        super().__init__(address, PreviewHandler)
+
+
+def bind(host: str, port: int, live: LiveSite, tries: int = 20) -> tuple[PreviewServer, int | None]:
+    """A server on `port`, or on the next free port; also returns the busy port, if any."""
+    busy = None
+    for candidate in range(port, port + tries) if port else [0]:
+        try:
+            return PreviewServer((host, candidate), live), busy
+        except OSError as exc:
+            if exc.errno != errno.EADDRINUSE:
+                raise
+            busy = busy or candidate
+    raise OSError(errno.EADDRINUSE, f"ports {port}–{port + tries - 1} are all in use")
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    build: BuildOptions
+    host: str = "127.0.0.1"
+    port: int = 8000
+    write: bool = False  # also write each good build to the output folder
+    open_browser: bool = False
+
+
+class Preview:
+    """The running preview: the live site, the rebuild loop, the watcher and the HTTP server."""
+
+    def __init__(self, options: ServeOptions, say: Callable[[str], None] = print) -> None:
+        self.options = options
+        self.say = say
+        self.cache = BuildCache()
+        self.site_dir = options.build.source.resolve()
+        self.live = LiveSite({})
+        self.server, busy = bind(options.host, options.port, self.live)
+        self.port = self.server.server_address[1]
+        self.url = f"http://{_url_host(options.host)}:{self.port}/"
+        # Links are root-relative to this server, whatever `base_url` says.
+        self.build_options = replace(options.build, source=self.site_dir, base_url=self.url)
+        if busy is not None:
+            self.say(f"Port {busy} is in use; using port {self.port} instead.")
+        self.debouncer = Debouncer(self.rebuild)
+        self._threads: list[threading.Thread] = []
+        self._observer = None
+
+    def first_build(self) -> None:
+        started = time.perf_counter()
+        try:
+            result = build_site(self.build_options, self.cache)
+        except BlogsiteError as exc:
+            self.live.fail(str(exc))
+            self.say(str(exc))
+            return
+        self.live.publish(result.outputs, style_only=False)
+        self._after_build(result, started, "Built")
+
+    def rebuild(self, changes: frozenset[Change]) -> None:
+        """Called by the debouncer after a burst of file events settles."""
+        started = time.perf_counter()
+        try:
+            result = build_site(self.build_options, self.cache)
+        except BlogsiteError as exc:
+            self.live.fail(str(exc))
+            self.say(str(exc))
+            return
+        except Exception as exc:  # noqa: BLE001 - a bug must not kill the preview; say it
+            self.live.fail(f"internal error: {exc!r}")
+            self.say(f"blogsite: internal error during rebuild: {exc!r}")
+            return
+        self.live.publish(result.outputs, style_only=changes <= {Change.STYLE})
+        self._after_build(result, started, "Rebuilt")
+
+    def _after_build(self, result: SiteBuild, started: float, verb: str) -> None:
+        for diagnostic in result.diagnostics:
+            self.say(str(diagnostic))
+        if self.options.write:
+            output = self.options.build.output_dir
+            try:
+                check_output_dir(self.site_dir, output)
+                write_outputs(result.outputs, output)
+            except BlogsiteError as exc:
+                self.say(str(exc))
+        took = (time.perf_counter() - started) * 1000
+        self.say(f"{verb} {len(result.site.posts)} posts in {took:.0f} ms")
+
+    def start(self) -> None:
+        """Build once, then watch and serve in background threads."""
+        self.first_build()
+        output = self.options.build.output_dir.resolve()
+        self._observer = start_watching(self.site_dir, (output,), self.debouncer)
+        for target in (self.debouncer.run, self.server.serve_forever):
+            thread = threading.Thread(target=target, daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def stop(self) -> None:
+        self.live.stop()
+        self.debouncer.stop()
+        if self._observer is not None:
+            self._observer.stop()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+def serve(options: ServeOptions) -> int:
+    """Run the preview until Ctrl-C."""
+    preview = Preview(options)
+    preview.start()
+    drafts = "shown" if options.build.drafts else "hidden"
+    preview.say(f"Serving {preview.url} (drafts and future posts {drafts}); Ctrl-C to stop.")
+    if options.host not in ("127.0.0.1", "localhost", "::1"):
+        preview.say(f"Note: listening on {options.host}; other machines can see this preview.")
+    if options.open_browser:
+        webbrowser.open(preview.url)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        preview.say("Stopping.")
+    finally:
+        preview.stop()
+    sys.stdout.flush()
+    return 0

@@ -1,0 +1,397 @@
+"""The preview server: pure parts in-process, then a real server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import http.client
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from conftest import post, write_site
+
+from blogsite.build import BuildOptions
+from blogsite.serve import (
+    EVENTS_PATH,
+    SCRIPT_PATH,
+    LiveSite,
+    Preview,
+    ServeOptions,
+    bind,
+    content_type,
+    inject_script,
+    resolve,
+)
+from blogsite.watch import Change, Debouncer, classify
+
+# --- pure parts ---------------------------------------------------------------------------
+
+OUTPUTS = {
+    "index.html": b"<html><body>home</body></html>",
+    "posts/a/index.html": b"<html><body>a</body></html>",
+    "posts/a/fig.svg": b"<svg/>",
+    "posts/滑动窗口/index.html": b"<html><body>cn</body></html>",
+    "css/style.css": b"body{}",
+    "404.html": b"<html><body>404</body></html>",
+}
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "key"),
+    [
+        ("/", 200, "index.html"),
+        ("/?x=1", 200, "index.html"),
+        ("/posts/a/", 200, "posts/a/index.html"),
+        ("/posts/a/index.html", 200, "posts/a/index.html"),
+        ("/posts/a/fig.svg", 200, "posts/a/fig.svg"),
+        ("/posts/" + quote("滑动窗口") + "/", 200, "posts/滑动窗口/index.html"),
+        ("/posts/nope/", 404, ""),
+        ("/css/", 404, ""),
+        ("/../etc/passwd", 400, ""),
+        ("/posts/../../etc/passwd", 400, ""),
+        ("/%2e%2e/%2e%2e/etc/passwd", 400, ""),
+        ("/%2E%2E%2Fetc%2Fpasswd", 400, ""),
+        ("/posts/a/%00", 400, ""),
+        ("/..%5c..%5cwindows", 400, ""),
+        ("//etc/passwd", 404, ""),
+        ("/%252e%252e/etc/passwd", 404, ""),
+        ("/%ff", 400, ""),
+        ("etc/passwd", 400, ""),
+    ],
+)
+def test_resolve(path: str, status: int, key: str) -> None:
+    found = resolve(OUTPUTS, path)
+    assert (found.status, found.key) == (status, key)
+
+
+def test_resolve_redirects_to_the_folder_and_keeps_the_query() -> None:
+    found = resolve(OUTPUTS, "/posts/a?from=feed")
+    assert (found.status, found.location) == (301, "/posts/a/?from=feed")
+
+
+@pytest.mark.parametrize(
+    ("path", "kind"),
+    [
+        ("a/index.html", "text/html; charset=utf-8"),
+        ("css/style.css", "text/css; charset=utf-8"),
+        ("js/a.js", "text/javascript; charset=utf-8"),
+        ("feed.xml", "application/xml; charset=utf-8"),
+        ("search.json", "application/json; charset=utf-8"),
+        ("fig.SVG", "image/svg+xml"),
+        ("fonts/m.woff2", "font/woff2"),
+        ("a.png", "image/png"),
+        ("unknown.bin123", "application/octet-stream"),
+    ],
+)
+def test_content_type(path: str, kind: str) -> None:
+    assert content_type(path) == kind
+
+
+def test_inject_script_before_the_last_body_end() -> None:
+    html = b"<html><body><pre>&lt;/body&gt; </body> in text</pre></BODY ></html>"
+    out = inject_script(html, 7)
+    assert out.count(SCRIPT_PATH.encode()) == 1
+    assert out.index(b'data-epoch="7"') < out.index(b"</BODY >")
+    assert out.index(b"data-epoch") > out.index(b"in text")
+    assert inject_script(b"<p>fragment</p>", 1).startswith(b"<p>fragment</p><script")
+
+
+@pytest.mark.parametrize(
+    ("rel", "change"),
+    [
+        ("content/posts/a.md", Change.CONTENT),
+        ("content/posts/b/fig.svg", Change.CONTENT),
+        ("templates/post.html", Change.TEMPLATES),
+        ("static/css/site.css", Change.STYLE),
+        ("static/js/a.js", Change.STATIC),
+        ("blogsite.yaml", Change.CONFIG),
+        ("content/posts/.a.md.swp", None),
+        ("content/posts/a.md~", None),
+        ("content/posts/4913", None),
+        ("content/posts/.#a.md", None),
+        ("content/posts/a.tmp", None),
+        ("public/index.html", None),
+        ("README.md", None),
+        (".git/index", None),
+    ],
+)
+def test_classify(tmp_path: Path, rel: str, change: Change | None) -> None:
+    assert classify(tmp_path, tmp_path / rel, ignored=(tmp_path / "public",)) == change
+
+
+def test_classify_ignores_a_custom_output_folder(tmp_path: Path) -> None:
+    assert (
+        classify(tmp_path, tmp_path / "content/out/x.html", ignored=(tmp_path / "content/out",))
+        is None
+    )
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_debounce_merges_a_burst_into_one_flush() -> None:
+    clock = FakeClock()
+    debouncer = Debouncer(lambda changes: None, delay=0.1, clock=clock)
+    # An editor's save: write a temp file, rename it over the post, touch a backup.
+    for step, change in enumerate([Change.CONTENT, Change.CONTENT, Change.STYLE]):
+        clock.now = step * 0.02
+        debouncer.add(change)
+        assert debouncer.due() == frozenset()
+    clock.now = 0.04 + 0.099
+    assert debouncer.due() == frozenset()
+    clock.now = 0.04 + 0.1
+    assert debouncer.due() == {Change.CONTENT, Change.STYLE}
+    assert debouncer.due() == frozenset()
+
+
+def test_debouncer_thread_flushes_once_per_burst() -> None:
+    flushed: list[frozenset[Change]] = []
+    debouncer = Debouncer(flushed.append, delay=0.05)
+    thread = threading.Thread(target=debouncer.run, daemon=True)
+    thread.start()
+    for _ in range(5):
+        debouncer.add(Change.CONTENT)
+        time.sleep(0.005)
+    time.sleep(0.3)
+    debouncer.stop()
+    thread.join(2)
+    assert flushed == [frozenset({Change.CONTENT})]
+    assert not thread.is_alive()
+
+
+def test_live_site_epochs() -> None:
+    live = LiveSite({"index.html": b"1"})
+    first = live.snapshot
+    live.publish({"index.html": b"2"}, style_only=True)
+    css = live.snapshot
+    assert (css.epoch, css.full, css.error) == (first.epoch + 1, first.full, None)
+    live.fail("content/posts/a.md:2: bad")
+    failed = live.snapshot
+    assert failed.outputs == css.outputs  # the last good build stays served
+    assert failed.error == "content/posts/a.md:2: bad"
+    live.publish({"index.html": b"3"}, style_only=True)
+    fixed = live.snapshot
+    # After a failure even a CSS-only fix reloads the page fully.
+    assert fixed.full == fixed.epoch and fixed.error is None
+
+
+def test_wait_change_returns_on_publish() -> None:
+    live = LiveSite({})
+    seen = live.snapshot.epoch
+    threading.Timer(0.05, live.publish, args=({}, False)).start()
+    started = time.monotonic()
+    assert live.wait_change(seen, timeout=5).epoch == seen + 1
+    assert time.monotonic() - started < 2
+
+
+def test_busy_port_moves_to_the_next_one() -> None:
+    holder = socket.socket()
+    holder.bind(("127.0.0.1", 0))
+    holder.listen()
+    port = holder.getsockname()[1]
+    try:
+        server, busy = bind("127.0.0.1", port, LiveSite({}))
+        try:
+            assert busy == port
+            assert server.server_address[1] != port
+        finally:
+            server.server_close()
+    finally:
+        holder.close()
+
+
+# --- a real server on 127.0.0.1 -------------------------------------------------------------
+
+
+SITE = {
+    "blogsite.yaml": "title: 预览\nlanguage: zh-CN\n",
+    "content/posts/first.md": post("第一篇", "2024-01-01", "正文 $x$。"),
+    "content/posts/中文路径/index.md": post("中文", "2024-01-02", "![图](fig.svg)"),
+    "content/posts/中文路径/fig.svg": '<svg xmlns="http://www.w3.org/2000/svg"/>',
+    "content/posts/draft.md": post("草稿", "2024-01-03", draft=True),
+}
+
+
+@pytest.fixture
+def preview(tmp_path: Path) -> Iterator[Preview]:
+    root = write_site(tmp_path / "site", SITE)
+    (tmp_path / "secret.txt").write_text("secret")
+    running = Preview(
+        ServeOptions(BuildOptions(source=root, drafts=True), port=0), say=lambda _: None
+    )
+    running.start()
+    yield running
+    running.stop()
+
+
+def request(preview: Preview, path: str, method: str = "GET") -> tuple[int, dict[str, str], bytes]:
+    connection = http.client.HTTPConnection("127.0.0.1", preview.port, timeout=10)
+    connection.request(method, path)
+    response = connection.getresponse()
+    body = response.read()
+    connection.close()
+    return response.status, {k.lower(): v for k, v in response.getheaders()}, body
+
+
+def wait_for(condition, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.02)
+    raise AssertionError("condition not met in time")
+
+
+def test_serves_pages_with_reload_script_and_types(preview: Preview) -> None:
+    status, headers, body = request(preview, "/")
+    assert status == 200
+    assert headers["content-type"] == "text/html; charset=utf-8"
+    assert SCRIPT_PATH.encode() in body
+    assert "草稿".encode() in body  # drafts are shown in the preview
+    status, headers, body = request(preview, "/posts/" + quote("中文路径") + "/fig.svg")
+    assert (status, headers["content-type"]) == (200, "image/svg+xml")
+    status, headers, _ = request(preview, "/css/style.css")
+    assert headers["content-type"] == "text/css; charset=utf-8"
+    status, headers, body = request(preview, SCRIPT_PATH)
+    assert status == 200 and b"EventSource" in body
+    # The built file itself has no reload script: it is added per response.
+    assert SCRIPT_PATH.encode() not in preview.live.snapshot.outputs["index.html"]
+    assert not (preview.site_dir / "public").exists()
+
+
+def test_http_details(preview: Preview) -> None:
+    status, headers, _ = request(preview, "/posts/first")
+    assert (status, headers["location"]) == (301, "/posts/first/")
+    status, headers, body = request(preview, "/no/such/page/")
+    assert status == 404 and "页面不存在".encode() in body
+    status, headers, body = request(preview, "/posts/first/", method="HEAD")
+    assert status == 200 and body == b"" and int(headers["content-length"]) > 0
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/../secret.txt",
+        "/%2e%2e/secret.txt",
+        "/%2e%2e%2fsecret.txt",
+        "/..%2f..%2fsecret.txt",
+        "/posts/../../secret.txt",
+    ],
+)
+def test_traversal_never_leaves_the_site(preview: Preview, path: str) -> None:
+    status, _, body = request(preview, path)
+    assert status in (400, 404)
+    assert b"secret" not in body
+
+
+def test_traversal_over_a_raw_socket(preview: Preview) -> None:
+    # http.client normalises nothing, but send the bytes ourselves to be sure.
+    with socket.create_connection(("127.0.0.1", preview.port), timeout=5) as raw:
+        raw.sendall(b"GET /../../secret.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        answer = b""
+        while chunk := raw.recv(65536):
+            answer += chunk
+    assert answer.split(b" ")[1] in (b"400", b"404")
+    assert b"secret" not in answer.split(b"\r\n\r\n", 1)[1]
+
+
+def read_event(stream) -> str:
+    lines = []
+    while True:
+        line = stream.readline().decode()
+        if line.startswith("data: "):
+            lines.append(line[6:].strip())
+        elif line == "\n" and lines:
+            return "".join(lines)
+
+
+def test_edit_rebuilds_and_notifies(preview: Preview) -> None:
+    connection = http.client.HTTPConnection("127.0.0.1", preview.port, timeout=10)
+    connection.request("GET", f"{EVENTS_PATH}?epoch={preview.live.snapshot.epoch}")
+    events = connection.getresponse()
+    assert events.getheader("content-type").startswith("text/event-stream")
+    first = read_event(events)
+    assert '"error": null' in first
+
+    source = preview.site_dir / "content/posts/first.md"
+    source.write_text(post("改过的标题", "2024-01-01", "新正文。"), encoding="utf-8")
+    changed = read_event(events)
+    assert '"error": null' in changed
+    _status, _, body = request(preview, "/posts/first/")
+    assert "改过的标题".encode() in body
+
+    source.write_text("---\ntitle: [broken\n---\n", encoding="utf-8")
+    broken = read_event(events)
+    assert "content/posts/first.md:" in broken and "YAML error" in broken
+    # The last good build is still served.
+    assert "改过的标题".encode() in request(preview, "/posts/first/")[2]
+
+    source.write_text(post("修好了", "2024-01-01"), encoding="utf-8")
+    fixed = read_event(events)
+    assert '"error": null' in fixed
+    assert "修好了".encode() in request(preview, "/posts/first/")[2]
+    connection.close()
+
+
+def test_new_and_deleted_posts(preview: Preview) -> None:
+    new = preview.site_dir / "content/posts/new.md"
+    new.write_text(post("新文章", "2024-02-01"), encoding="utf-8")
+    wait_for(lambda: request(preview, "/posts/new/")[0] == 200)
+    assert "新文章".encode() in request(preview, "/")[2]
+    new.unlink()
+    wait_for(lambda: request(preview, "/posts/new/")[0] == 404)
+    assert "新文章".encode() not in request(preview, "/")[2]
+
+
+def test_template_and_config_changes_rebuild(preview: Preview) -> None:
+    (preview.site_dir / "blogsite.yaml").write_text(
+        "title: 新站名\nlanguage: zh-CN\n", encoding="utf-8"
+    )
+    wait_for(lambda: "新站名".encode() in request(preview, "/")[2])
+    templates = preview.site_dir / "templates"
+    templates.mkdir()  # did not exist when watching began
+    time.sleep(0.2)
+    (templates / "404.html").write_text("<html><body>自定义 404</body></html>", encoding="utf-8")
+    wait_for(lambda: "自定义 404".encode() in request(preview, "/missing/")[2])
+    (templates / "404.html").write_text("<html><body>再改 404</body></html>", encoding="utf-8")
+    wait_for(lambda: "再改 404".encode() in request(preview, "/missing/")[2])
+
+
+def test_cli_serve_prints_url_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+    root = write_site(tmp_path / "site", SITE)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "blogsite", "serve", "--source", str(root), "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        url = None
+        deadline = time.monotonic() + 20
+        while url is None and time.monotonic() < deadline:
+            line = process.stdout.readline()
+            match = re.search(r"Serving (http://127\.0\.0\.1:\d+/)", line)
+            url = match.group(1) if match else None
+        assert url is not None
+        port = int(url.rsplit(":", 1)[1].strip("/"))
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        connection.request("GET", "/")
+        assert connection.getresponse().status == 200
+        connection.close()
+        process.send_signal(2)  # SIGINT, as Ctrl-C sends
+        out, err = process.communicate(timeout=10)
+        assert process.returncode == 0
+        assert "Traceback" not in err and "Traceback" not in out
+    finally:
+        process.kill()
