@@ -70,10 +70,14 @@
     }
   }
 
+  // Whether this tab is listening, for people and tests poking at the preview.
+  window.blogsiteLive = { listening: false };
+
   function connect() {
     if (source) return;
     source = new EventSource(endpoint + "?epoch=" + epoch);
     source.onmessage = onState;
+    source.onopen = function () { window.blogsiteLive.listening = true; };
   }
 
   function disconnect() {
@@ -81,6 +85,7 @@
       source.close();
       source = null;
     }
+    window.blogsiteLive.listening = false;
   }
 
   // Hidden tabs stop listening; when shown again they catch up at once.

@@ -126,6 +126,9 @@ class _Handler(FileSystemEventHandler):
     def on_any_event(self, event: FileSystemEvent) -> None:
         if event.event_type in ("opened", "closed_no_write"):
             return
+        # A folder's "modified" only echoes a change to a file in it, which has its own event.
+        if event.is_directory and event.event_type == "modified":
+            return
         for raw in (event.src_path, getattr(event, "dest_path", "")):
             if not raw:
                 continue
