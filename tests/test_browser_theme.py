@@ -343,13 +343,12 @@ def test_pages_stay_on_localhost_without_console_errors(open_tab: Any, served: S
     assert any(url.endswith("/fonts/latinmodern-math.woff2") for url in tab.requests)
     outside = [url for url in tab.requests if urlsplit(url).hostname != "127.0.0.1"]
     assert outside == []
+    # The theme links its own icon, so the browser never falls back to a missing /favicon.ico.
+    assert any(url.endswith("/favicon.svg") for url in tab.requests)
     errors = [
         (message.text, message.location.get("url"))
         for message in tab.console
         if message.type == "error"
-        # Chromium asks for /favicon.ico by itself; the theme links no icon, so that 404 is
-        # the browser's request, not the page's.
-        and not str(message.location.get("url", "")).endswith("/favicon.ico")
     ]
     assert errors == []
     assert tab.errors == []

@@ -395,3 +395,41 @@ def test_cli_serve_prints_url_and_stops_on_ctrl_c(tmp_path: Path) -> None:
         assert "Traceback" not in err and "Traceback" not in out
     finally:
         process.kill()
+
+
+def test_a_site_broken_at_start_is_served_once_fixed(tmp_path: Path) -> None:
+    root = write_site(tmp_path / "site", {"content/posts/a.md": "---\ntitle: [oops\n---\n"})
+    running = Preview(ServeOptions(BuildOptions(source=root), port=0), say=lambda _: None)
+    running.start()
+    try:
+        status, _, body = request(running, "/")
+        assert status == 404
+        assert b"content/posts/a.md:" in body and SCRIPT_PATH.encode() in body
+        (root / "content/posts/a.md").write_text(post("好了"), encoding="utf-8")
+        wait_for(lambda: request(running, "/")[0] == 200)
+        assert "好了".encode() in request(running, "/")[2]
+    finally:
+        running.stop()
+
+
+def test_write_option_keeps_public_in_step(tmp_path: Path) -> None:
+    root = write_site(tmp_path / "site", SITE)
+    options = ServeOptions(BuildOptions(source=root), port=0, write=True)
+    running = Preview(options, say=lambda _: None)
+    running.start()
+    try:
+        page = root / "public/posts/first/index.html"
+        assert "第一篇" in page.read_text(encoding="utf-8")
+        assert SCRIPT_PATH not in page.read_text(encoding="utf-8")
+        (root / "content/posts/first.md").write_text(post("写出去了"), encoding="utf-8")
+        wait_for(lambda: "写出去了" in page.read_text(encoding="utf-8"))
+    finally:
+        running.stop()
+
+
+def test_without_write_public_is_untouched(preview: Preview) -> None:
+    public = preview.site_dir / "public"
+    assert not public.exists()
+    (preview.site_dir / "content/posts/first.md").write_text(post("改"), encoding="utf-8")
+    wait_for(lambda: "改".encode() in request(preview, "/posts/first/")[2])
+    assert not public.exists()
