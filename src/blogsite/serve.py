@@ -338,18 +338,10 @@ class Preview:
         self._observer = None
 
     def first_build(self) -> None:
-        started = time.perf_counter()
-        try:
-            result = build_site(self.build_options, self.cache)
-        except BlogsiteError as exc:
-            self.live.fail(str(exc))
-            self.say(str(exc))
-            return
-        self.live.publish(result.outputs, style_only=False)
-        self._after_build(result, started, "Built")
+        self.rebuild(frozenset(Change), verb="Built")
 
-    def rebuild(self, changes: frozenset[Change]) -> None:
-        """Called by the debouncer after a burst of file events settles."""
+    def rebuild(self, changes: frozenset[Change], verb: str = "Rebuilt") -> None:
+        """Build in memory and publish; called by the debouncer after a burst of events settles."""
         started = time.perf_counter()
         try:
             result = build_site(self.build_options, self.cache)
@@ -362,7 +354,7 @@ class Preview:
             self.say(f"blogsite: internal error during rebuild: {exc!r}")
             return
         self.live.publish(result.outputs, style_only=changes <= {Change.STYLE})
-        self._after_build(result, started, "Rebuilt")
+        self._after_build(result, started, verb)
 
     def _after_build(self, result: SiteBuild, started: float, verb: str) -> None:
         for diagnostic in result.diagnostics:
