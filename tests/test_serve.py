@@ -10,6 +10,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import quote
 
@@ -433,3 +434,16 @@ def test_without_write_public_is_untouched(preview: Preview) -> None:
     (preview.site_dir / "content/posts/first.md").write_text(post("改"), encoding="utf-8")
     wait_for(lambda: "改".encode() in request(preview, "/posts/first/")[2])
     assert not public.exists()
+
+
+def test_concurrent_requests_while_rebuilding(preview: Preview) -> None:
+    paths = ["/", "/posts/first/", "/css/style.css", "/fonts/latinmodern-math.woff2", "/nope/"] * 8
+    source = preview.site_dir / "content/posts/first.md"
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        results = pool.map(lambda p: request(preview, p)[0], paths)
+        for n in range(5):
+            source.write_text(post(f"并发 {n}", "2024-01-01"), encoding="utf-8")
+            time.sleep(0.02)
+        statuses = list(results)
+    assert statuses == [200, 200, 200, 200, 404] * 8
+    wait_for(lambda: "并发 4".encode() in request(preview, "/posts/first/")[2])
