@@ -295,3 +295,59 @@ def test_symlinks_leading_outside_the_site_are_not_published(make_site, tmp_path
     assert not (site.public / "leak.txt").exists()
     assert not (site.public / "posts/a/leak.txt").exists()
     assert not (site.public / "linked-dir").exists()
+
+
+@pytest.mark.parametrize(
+    ("tag", "path"),
+    [
+        ("../../escaped", "tags/escaped/"),
+        ("..", "tags/tag/"),
+        ("C#", "tags/C/"),
+        ("a?b", "tags/a-b/"),
+        ("LLM 推理", "tags/LLM-推理/"),
+        ("C++", "tags/C++/"),
+    ],
+)
+def test_tag_pages_stay_inside_the_site(make_site, tag: str, path: str) -> None:
+    site = make_site(
+        {"content/posts/a.md": f"---\ntitle: A\ndate: 2024-01-01\ntags: [{tag!r}]\n---\n"}
+    )
+    assert site.build().code == 0
+    assert site.html(path).find("h1").get_text().endswith(f"“{tag}”")
+    link = site.html("").select_one(".tags a")["href"]
+    assert (site.public / unquote(link).lstrip("/") / "index.html").is_file()
+    assert site.html("").find("h1").get_text() == "Latest updates"
+    assert sorted(p.name for p in site.root.iterdir()) == ["content", "public"]
+
+
+def test_tags_that_share_a_page_are_reported(make_site) -> None:
+    site = make_site(
+        {
+            "content/posts/a.md": post("A", tags=["a/b"]),
+            "content/posts/b.md": post("B", tags=["a?b"]),
+        }
+    )
+    run = site.build()
+    assert run.code == 1 and "would share the page /tags/a-b/" in run.err
+
+
+@pytest.mark.parametrize(
+    ("files", "named"),
+    [
+        ({"content/err.md": post("E", slug="404.html")}, "content/err.md"),
+        ({"static/posts": "a file where a folder must be"}, "static/posts"),
+        ({"static/index.html": "<p>mine</p>"}, "static/index.html"),
+    ],
+)
+def test_clashing_outputs_name_their_sources(make_site, files: dict[str, str], named: str) -> None:
+    site = make_site({"content/posts/a.md": post("A"), **files})
+    run = site.build()
+    assert run.code == 1
+    assert named in run.err and "Traceback" not in run.err
+    assert ".public.new" not in run.err
+
+
+def test_empty_slug_means_the_file_name(make_site) -> None:
+    site = make_site({"content/posts/two-sum.md": post("A", slug="")})
+    site.build()
+    assert (site.public / "posts/two-sum/index.html").is_file()

@@ -8,7 +8,7 @@ from itertools import pairwise
 
 from blogsite.config import Config
 from blogsite.errors import ContentError
-from blogsite.model import IndexPage, Post, Site, Tag
+from blogsite.model import IndexPage, Post, Site, Tag, tag_path
 
 # First path segments the generator itself publishes; a standalone page may not take them.
 RESERVED = frozenset({"posts", "page", "tags", "css", "js", "fonts"})
@@ -42,9 +42,10 @@ def assemble(
         for tag in post.tags:
             by_tag.setdefault(tag, []).append(post)
     tags = tuple(
-        Tag(name=name, path=f"tags/{name}/", posts=tuple(tagged))
+        Tag(name=name, path=tag_path(name), posts=tuple(tagged))
         for name, tagged in sorted(by_tag.items(), key=lambda item: (-len(item[1]), item[0]))
     )
+    _check_tag_paths(tags)
     older = {a.path: b.path for a, b in pairwise(articles)}
     newer = {b.path: a.path for a, b in pairwise(articles)}
     return Site(
@@ -56,6 +57,19 @@ def assemble(
         older=older,
         newer=newer,
     )
+
+
+def _check_tag_paths(tags: Sequence[Tag]) -> None:
+    seen: dict[str, Tag] = {}
+    for tag in tags:
+        other = seen.setdefault(tag.path, tag)
+        if other is not tag:
+            raise ContentError(
+                tag.posts[0].source.rel,
+                None,
+                f"tags `{other.name}` and `{tag.name}` would share the page /{tag.path}; "
+                "spell them the same way",
+            )
 
 
 def _check_unique_paths(posts: Sequence[Post]) -> None:

@@ -19,15 +19,20 @@ POSTS_DIR = "posts"
 BUNDLE_INDEX = "index.md"
 
 # Files editors and systems leave behind; never content, never published.
-_IGNORED = re.compile(r"(^\.|~$|\.sw[a-p]$|\.tmp$|^4913$|^#.*#$|^Thumbs\.db$)")
+_LEFTOVER = re.compile(r"(~$|\.sw[a-p]$|\.tmp$|^4913$|^#.*#$|^\.#|^Thumbs\.db$|^\.DS_Store$)")
 _FENCE = re.compile(r"^(---|\.\.\.)\s*$")
 _BAD_SLUG = re.compile(r"[/\\?#%\s]|^\.|^$")
 _KNOWN = ("title", "date", "updated", "tags", "summary", "draft", "slug", "toc")
 
 
+def is_editor_leftover(name: str) -> bool:
+    """True for editor and system leftovers (`.#a.md`, `a.md~`, `.a.md.swp`, `4913`)."""
+    return bool(_LEFTOVER.search(name))
+
+
 def is_ignored(name: str) -> bool:
-    """True for hidden files and editor leftovers (`.#a.md`, `a.md~`, `.a.md.swp`, `4913`)."""
-    return bool(_IGNORED.search(name))
+    """True for files that are never sources: hidden ones and editor leftovers."""
+    return name.startswith(".") or is_editor_leftover(name)
 
 
 def discover(site_dir: Path) -> list[Source]:
@@ -130,7 +135,7 @@ def parse_front_matter(source: Source, tz: ZoneInfo) -> FrontMatter:
     summary = data.get("summary")
     if summary is not None and not isinstance(summary, str):
         raise fail("summary", "`summary` must be text")
-    slug = str(data.get("slug", source.name))
+    slug = str(data["slug"]).strip() if data.get("slug") is not None else source.name
     if _BAD_SLUG.search(slug):
         raise fail("slug", f"`slug` {slug!r} cannot hold `/`, `\\`, `?`, `#`, `%` or spaces")
     for key in ("draft", "toc"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -163,6 +164,12 @@ class IndexPage:
 def page_path(number: int) -> str:
     """URL path of index page `number`: page 1 is the site root."""
     return "" if number == 1 else f"page/{number}/"
+
+
+def tag_path(name: str) -> str:
+    """URL path of a tag's page; `/ \\ ? # %` and spaces become `-`, and it is never `.` or `..`."""
+    slug = re.sub(r"[/\\?#%\s]+", "-", name).strip("-.")
+    return f"tags/{slug or 'tag'}/"
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from urllib.parse import quote
 import jinja2
 
 from blogsite.errors import TemplateError
-from blogsite.model import Site
+from blogsite.model import Site, tag_path
 
 STRINGS = {
     "en": {
@@ -83,17 +83,18 @@ def render_site(env: jinja2.Environment, site: Site) -> dict[str, bytes]:
 
     def url(path: str) -> str:
         """Root-relative URL for a site path, so sub-path deploys keep their prefix."""
-        return root + quote(path.lstrip("/"), safe="/#?=&")
+        return root + quote(path.lstrip("/"), safe="/")
 
     def absolute_url(path: str) -> str:
         base = site.config.base_url.rstrip("/")
-        return base + "/" + quote(path.lstrip("/"), safe="/#?=&") if "://" in base else url(path)
+        return base + "/" + quote(path.lstrip("/"), safe="/") if "://" in base else url(path)
 
     posts_by_path = {post.path: post for post in site.posts}
     common: dict[str, Any] = {
         "site": site,
         "config": site.config,
         "url": url,
+        "tag_url": lambda name: url(tag_path(name)),
         "absolute_url": absolute_url,
         "t": strings,
         "now": datetime.now(site.config.tzinfo),
