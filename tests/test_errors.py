@@ -125,3 +125,24 @@ def test_missing_content_folder(tmp_path: Path) -> None:
     result = run_cli("build", "--source", str(tmp_path))
     assert result.returncode == 1
     assert "content/" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("setup", "named"),
+    [
+        ("broken-symlink", "content/posts/gone.md"),
+        ("latin1-config", "blogsite.yaml:2"),
+        ("timezone-folder", "blogsite.yaml:1"),
+    ],
+)
+def test_unreadable_input_is_a_clean_error(tmp_path: Path, setup: str, named: str) -> None:
+    root = write_site(tmp_path / "site", GOOD)
+    if setup == "broken-symlink":
+        (root / "content/posts/gone.md").symlink_to(tmp_path / "nowhere.md")
+    elif setup == "latin1-config":
+        (root / "blogsite.yaml").write_bytes("title: x\nauthor: Ren\xe9\n".encode("latin-1"))
+    else:
+        (root / "blogsite.yaml").write_text("timezone: Asia\n")
+    result = run_cli("build", "--source", str(root))
+    assert result.returncode == 1
+    assert named in result.stderr and "Traceback" not in result.stderr

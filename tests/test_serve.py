@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -447,3 +448,46 @@ def test_concurrent_requests_while_rebuilding(preview: Preview) -> None:
         statuses = list(results)
     assert statuses == [200, 200, 200, 200, 404] * 8
     wait_for(lambda: "并发 4".encode() in request(preview, "/posts/first/")[2])
+
+
+def test_a_folder_removed_and_made_again_is_still_watched(preview: Preview) -> None:
+    templates = preview.site_dir / "templates"
+    templates.mkdir()
+    time.sleep(0.2)
+    (templates / "404.html").write_text("<html><body>第一版</body></html>", encoding="utf-8")
+    wait_for(lambda: "第一版".encode() in request(preview, "/missing/")[2])
+    shutil.rmtree(templates)  # as a `git checkout` of another branch may do
+    wait_for(lambda: "页面不存在".encode() in request(preview, "/missing/")[2])
+    templates.mkdir()
+    time.sleep(0.2)
+    (templates / "404.html").write_text("<html><body>第二版</body></html>", encoding="utf-8")
+    wait_for(lambda: "第二版".encode() in request(preview, "/missing/")[2])
+
+
+def test_port_out_of_range_is_a_usage_error() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "blogsite", "serve", "--port", "70000"],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 2
+    assert "not a port number" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_dropped_connection_prints_nothing(capsys) -> None:
+    server, _ = bind("127.0.0.1", 0, LiveSite({}))
+    try:
+        for error in (ConnectionResetError(104, "reset"), BrokenPipeError(32, "pipe")):
+            try:
+                raise error
+            except OSError:
+                server.handle_error(None, ("127.0.0.1", 1))
+        assert capsys.readouterr().err == ""
+        try:
+            raise ValueError("a bug")
+        except ValueError:
+            server.handle_error(None, ("127.0.0.1", 1))
+        err = capsys.readouterr().err
+        assert "ValueError" in err and "Traceback" not in err and len(err.splitlines()) == 1
+    finally:
+        server.server_close()

@@ -56,7 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve_cmd.add_argument(
         "--port",
-        type=int,
+        type=_port,
         default=8000,
         help="port (default: 8000; the next free one if taken; 0: any)",
     )
@@ -89,6 +89,16 @@ def _add_site_options(command: argparse.ArgumentParser) -> None:
     command.add_argument("--drafts", action="store_true", help="include posts with `draft: true`")
     command.add_argument("--future", action="store_true", help="include posts dated in the future")
     command.add_argument("--base-url", metavar="URL", help="override `base_url` from blogsite.yaml")
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0 to 65535)")
+    return port
 
 
 def main(argv: Sequence[str] | None = None) -> int:

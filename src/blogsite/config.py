@@ -48,7 +48,14 @@ def load_config(site_dir: Path) -> Config:
     path = site_dir / CONFIG_NAME
     if not path.is_file():
         return Config()
-    data, lines = load_mapping(path.read_text(encoding="utf-8"), path, error=ConfigError)
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        raise ConfigError(path, line, "not valid UTF-8; save the file as UTF-8") from None
+    except OSError as exc:
+        raise ConfigError(path, None, f"cannot read the file: {exc.strerror}") from None
+    data, lines = load_mapping(text, path, error=ConfigError)
     return make_config(data, lines, path)
 
 
@@ -78,7 +85,7 @@ def make_config(data: dict[str, Any], lines: dict[str, int], path: Path | str) -
         raise ConfigError(path, lines.get("summary_length"), "`summary_length` must be at least 10")
     try:
         config.tzinfo  # noqa: B018 - validate the zone name now, not mid-build
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         raise ConfigError(
             path,
             lines.get("timezone"),

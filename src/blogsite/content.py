@@ -78,9 +78,13 @@ def _walk_posts(folder: Path) -> Iterator[tuple[Path, Kind, Path | None]]:
 def _read(site_dir: Path, path: Path, kind: Kind, bundle: Path | None) -> Source:
     rel = path.relative_to(site_dir).as_posix()
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ContentError(rel, None, f"cannot read the file: {exc.strerror}") from None
+    try:
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        line = data[: exc.start].count(b"\n") + 1
         raise ContentError(rel, line, "not valid UTF-8; save the file as UTF-8") from None
     name = bundle.name if bundle is not None else path.stem
     return Source(path=path, rel=rel, kind=kind, name=name, bundle=bundle, text=text)

@@ -294,6 +294,13 @@ class PreviewServer(ThreadingHTTPServer):
         self.live = live
         super().__init__(address, PreviewHandler)
 
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A tab closed mid-download is normal; anything else gets one line, no traceback."""
+        error = sys.exc_info()[1]
+        if isinstance(error, ConnectionError | TimeoutError):
+            return
+        print(f"blogsite: error answering {client_address}: {error!r}", file=sys.stderr)
+
 
 def bind(host: str, port: int, live: LiveSite, tries: int = 20) -> tuple[PreviewServer, int | None]:
     """A server on `port`, or on the next free port; also returns the busy port, if any."""
@@ -370,10 +377,11 @@ class Preview:
         self.say(f"{verb} {len(result.site.posts)} posts in {took:.0f} ms")
 
     def start(self) -> None:
-        """Build once, then watch and serve in background threads."""
-        self.first_build()
+        """Watch, build once, then rebuild and serve in background threads."""
         output = self.options.build.output_dir.resolve()
+        # Watch first: an edit saved during the first build must not be missed.
         self._observer = start_watching(self.site_dir, (output,), self.debouncer)
+        self.first_build()
         for target in (self.debouncer.run, self.server.serve_forever):
             thread = threading.Thread(target=target, daemon=True)
             thread.start()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -10,6 +11,7 @@ from pathlib import Path
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
+from watchdog.observers.api import ObservedWatch
 
 from blogsite.config import CONFIG_NAME
 from blogsite.content import CONTENT_DIR, is_ignored
@@ -113,15 +115,19 @@ class _Handler(FileSystemEventHandler):
         self._ignored = ignored
         self._debouncer = debouncer
         self._observer = observer
-        self._watched: set[Path] = set()
+        self._watched: dict[Path, ObservedWatch] = {}
 
     def watch_folders(self) -> None:
-        """Watch content/, templates/ and static/ that exist and are not watched yet."""
+        """Watch content/, templates/ and static/ as they come and go (git checkout, sync tools)."""
         for name in (CONTENT_DIR, TEMPLATES, STATIC):
             folder = self._site_dir / name
-            if folder.is_dir() and folder not in self._watched:
-                self._watched.add(folder)
-                self._observer.schedule(self, str(folder), recursive=True)
+            watch = self._watched.get(folder)
+            if watch is not None and not folder.is_dir():
+                del self._watched[folder]
+                with contextlib.suppress(KeyError, OSError):
+                    self._observer.unschedule(watch)
+            elif watch is None and folder.is_dir():
+                self._watched[folder] = self._observer.schedule(self, str(folder), recursive=True)
 
     def on_any_event(self, event: FileSystemEvent) -> None:
         if event.event_type in ("opened", "closed_no_write"):
