@@ -48,7 +48,8 @@ PAGES = ("", "page/2/", "posts/math/", "posts/picture/", "tags/")
 
 
 def _site_files() -> dict[str, str]:
-    files = {"blogsite.yaml": "title: Theme Test\nauthor: Tester\n"}
+    # One post a page: thirteen page links must wrap on a phone, not widen the page.
+    files = {"blogsite.yaml": "title: Theme Test\nauthor: Tester\npaginate: 1\n"}
     for n in range(1, 12):
         files[f"content/posts/p{n:02d}.md"] = post(
             f"Plain post {n}", date=f"2024-01-{n:02d}", body=f"Body of post {n}.\n"

@@ -1,6 +1,7 @@
 """The Markdown step: CommonMark extensions, heading ids, TOC, excerpts, reading time."""
 
 import pytest
+from bs4 import BeautifulSoup
 from markup_helpers import render, soup
 
 from blogsite.markup import MarkupSettings, parse_fence_info, parse_line_set, slugify
@@ -107,8 +108,10 @@ def test_fence_info_parsing() -> None:
     )
     assert parse_fence_info("") == ("", {})
     assert parse_fence_info('py title="unclosed') == ("py", {"title": '"unclosed'})
-    assert parse_line_set("2-4 7,9") == {2, 3, 4, 7, 9}
-    assert parse_line_set("x, 3-") == frozenset()
+    assert parse_line_set("2-4 7,9", 10) == {2, 3, 4, 7, 9}
+    assert parse_line_set("x, 3-", 10) == frozenset()
+    # Ranges are clipped to the block, so a typo cannot ask for millions of lines.
+    assert parse_line_set("0-2 5-30000000", 6) == {1, 2, 5, 6}
 
 
 def test_fenced_code_with_options() -> None:
@@ -123,3 +126,23 @@ def test_fenced_code_with_options() -> None:
     assert [("hl" in line["class"]) for line in lines] == [False, True, True, False]
     assert [line.get_text() for line in lines] == ["a = 1", "b = 2", "c = 3", "d = 4"]
     assert figure.find(attrs={"style": True}) is None
+
+
+def test_excerpt_has_no_heading_ids_or_footnote_marks() -> None:
+    rendered = render("## 思路\n\n要点[^1]。\n\n<!--more-->\n\n后文\n\n[^1]: 注\n")
+    assert rendered.more_html is not None
+    excerpt = BeautifulSoup(rendered.more_html, "html.parser")
+    assert excerpt.find("h2").get("id") is None
+    assert excerpt.find("sup") is None and "要点" in excerpt.get_text()
+    # The post page itself keeps both.
+    page = BeautifulSoup(rendered.html, "html.parser")
+    assert page.find("h2")["id"] == "思路" and page.find("sup", class_="footnote-ref")
+
+
+def test_contents_entries_hold_no_links() -> None:
+    rendered = render("## [链接](https://example.org) 标题[^1]\n\n[^1]: 注\n")
+    assert rendered.toc[0].html == "链接 标题"
+
+
+def test_marker_alone_falls_back_to_other_excerpts() -> None:
+    assert render("<!--more-->\n\n正文。").more_html is None

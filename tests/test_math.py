@@ -68,3 +68,22 @@ def test_invalid_tex_keeps_source_and_reports_line() -> None:
 def test_math_error_in_multiline_formula_points_at_its_line() -> None:
     rendered = render("$$\na + b\n\\\\\n\\nosuch\n$$\n")
     assert [d.line for d in rendered.diagnostics] == [5 + 3]
+
+
+@pytest.mark.parametrize("body", ["nums\\[i\\] 和 f\\(x\\)", "a_1\\[0\\]"])
+def test_escaped_brackets_after_a_word_are_not_math(body: str) -> None:
+    html = soup(body)
+    assert html.find("math") is None
+    assert "[" in html.get_text() or "(" in html.get_text()
+    assert render(body).diagnostics == ()
+
+
+@pytest.mark.parametrize(("opener", "closer"), [("\\(", "\\)"), ("\\[", "\\]"), ("$$", "$$")])
+def test_unclosed_formulas_are_reported_and_shown(opener: str, closer: str) -> None:
+    body = f"第一行\n\n开头 {opener}x + y 没有结尾"
+    rendered = render(body)
+    assert [(d.line, d.message.split(";")[0]) for d in rendered.diagnostics] == [
+        (5 + 2, "math error: a formula is not closed")
+    ]
+    assert f"add `{closer}`" in rendered.diagnostics[0].message
+    assert f"{opener}x + y" in soup(body).get_text()

@@ -56,3 +56,22 @@ def test_dark_mode_and_math_font_rules(tmp_path: Path) -> None:
     assert re.search(r"@font-face\s*{[^}]*latinmodern-math\.woff2", css)
     assert re.search(r"math\s*{[^}]*font-family:[^;]*\bmath\b", css)
     assert "user-select: none" in css  # line numbers are not copied
+
+
+def test_math_font_is_preloaded_only_where_formulas_are(make_site) -> None:
+    site = make_site(
+        {
+            "content/posts/math.md": post("M", "2024-01-02", "公式 $x^2$。"),
+            "content/posts/plain.md": post("P", "2024-01-01", "没有公式。"),
+        }
+    )
+    site.build()
+
+    def preloads(rel: str) -> bool:
+        return (
+            site.html(rel).find("link", rel="preload", href="/fonts/latinmodern-math.woff2")
+            is not None
+        )
+
+    assert preloads("posts/math/") and preloads("")
+    assert not preloads("posts/plain/") and not preloads("tags/")

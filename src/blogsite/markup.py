@@ -88,6 +88,7 @@ def make_markdown(settings: MarkupSettings) -> MarkdownIt:
     md.use(anchors_plugin, min_level=1, max_level=4, slug_func=slugify)
     for token_type in _MATH_TYPES:
         md.add_render_rule(token_type, _render_math_token)
+    md.add_render_rule("math_unclosed", lambda self, tokens, idx, *_: escape(tokens[idx].content))
     md.add_render_rule("fence", _render_fence)
     md.add_render_rule("image", _render_image)
     return md
@@ -105,19 +106,18 @@ def render_markdown(
     env: dict[str, Any] = {"path": path, "first_line": first_line, "diagnostics": []}
     tokens = md.parse(body, env)
     html = md.renderer.render(tokens, md.options, env)
-    more = _more_index(tokens)
-    more_html = md.renderer.render(tokens[:more], md.options, env) if more is not None else None
-    paragraphs = _summary_paragraphs(md, tokens, env)
-    han, words = _count_prose(tokens)
     toc = tuple(
         Heading(
             int(tokens[i].tag[1]),
             str(tokens[i].attrGet("id")),
-            _inline_html(md, tokens[i + 1], env),
+            _inline_html(md, _plain(tokens[i + 1].children or []), env),
         )
         for i in range(len(tokens))
         if tokens[i].type == "heading_open" and tokens[i].tag in ("h2", "h3", "h4")
     )
+    paragraphs = _summary_paragraphs(md, tokens, env)
+    han, words = _count_prose(tokens)
+    more_html = _excerpt_html(md, tokens, env)
     # Rendering the excerpt and TOC again may repeat a math diagnostic; keep each once.
     diagnostics = tuple(dict.fromkeys(env["diagnostics"]))
     return Rendered(
@@ -143,8 +143,19 @@ def _math_paren(state: StateInline, silent: bool) -> bool:
         close, token_type = "\\]", "math_inline_double"
     else:
         return False
+    # `nums\[i\]` and `f\(x\)` escape brackets in prose; math follows a space or punctuation.
+    if pos > 0 and (src[pos - 1].isascii() and (src[pos - 1].isalnum() or src[pos - 1] == "_")):
+        return False
     end = src.find(close, pos + 2)
-    if end == -1 or not src[pos + 2 : end].strip():
+    if end == -1:
+        # Keep the backslash visible and let `math_lines` warn about the missing close.
+        if not silent:
+            token = state.push("math_unclosed", "", 0)
+            token.content = src[pos : pos + 2]
+            token.meta["unclosed"] = close
+        state.pos = pos + 2
+        return True
+    if not src[pos + 2 : end].strip():
         return False
     if not silent:
         token = state.push(token_type, "math", 0)
@@ -179,7 +190,7 @@ def _display_math_paragraph(state: StateCore) -> None:
 
 
 def _math_lines(state: StateCore) -> None:
-    """Remember the body line of each inline formula, for error messages."""
+    """Remember the body line of each inline formula, and warn of formulas never closed."""
     for token in state.tokens:
         if token.type != "inline" or not token.map or not token.children:
             continue
@@ -187,6 +198,14 @@ def _math_lines(state: StateCore) -> None:
         for child in token.children:
             if child.type in _MATH_TYPES:
                 child.meta["line"] = line
+            unclosed = child.meta.get("unclosed") or (
+                "$$" if child.type == "text" and "$$" in child.content else None
+            )
+            if unclosed and "path" in state.env:
+                hint = " or write a literal dollar as `\\$`" if unclosed == "$$" else ""
+                message = f"math error: a formula is not closed; add `{unclosed}`{hint}"
+                where = state.env["first_line"] + line
+                state.env["diagnostics"].append(Diagnostic(state.env["path"], where, message))
             line += child.content.count("\n") if child.type == "text" else 0
             line += 1 if child.type in ("softbreak", "hardbreak") else 0
             if child.type in _MATH_TYPES:
@@ -240,13 +259,13 @@ def parse_fence_info(info: str) -> tuple[str, dict[str, str]]:
     return words[0].strip("{}"), attrs
 
 
-def parse_line_set(spec: str) -> frozenset[int]:
-    """`"2-4 7"` or `"2-4,7"` → {2, 3, 4, 7}; malformed parts are skipped."""
+def parse_line_set(spec: str, limit: int) -> frozenset[int]:
+    """`"2-4 7"` or `"2-4,7"` → {2, 3, 4, 7}, within 1..limit; malformed parts are skipped."""
     numbers: set[int] = set()
     for part in re.split(r"[\s,]+", spec.strip()):
         first, dash, last = part.partition("-")
         if first.isdigit() and (last.isdigit() or not dash):
-            numbers.update(range(int(first), int(last or first) + 1))
+            numbers.update(range(max(int(first), 1), min(int(last or first), limit) + 1))
     return frozenset(numbers)
 
 
@@ -260,7 +279,7 @@ def _render_fence(
         lang,
         title=attrs.get("title") or None,
         linenos="linenos" in attrs,
-        hl_lines=parse_line_set(attrs.get("hl_lines", "")),
+        hl_lines=parse_line_set(attrs.get("hl_lines", ""), token.content.count("\n") + 1),
     )
 
 
@@ -301,8 +320,32 @@ def _more_index(tokens: Sequence[Token]) -> int | None:
     return None
 
 
-def _inline_html(md: MarkdownIt, inline: Token, env: dict[str, Any]) -> str:
-    return md.renderer.renderInline(inline.children or [], md.options, env)
+def _inline_html(md: MarkdownIt, children: Sequence[Token], env: dict[str, Any]) -> str:
+    return md.renderer.renderInline(children, md.options, env)
+
+
+def _plain(children: Sequence[Token]) -> list[Token]:
+    """Inline tokens without links, images and footnote marks: for contents entries."""
+    dropped = ("link_open", "link_close", "image", "footnote_ref")
+    return [child for child in children if child.type not in dropped]
+
+
+def _excerpt_html(md: MarkdownIt, tokens: Sequence[Token], env: dict[str, Any]) -> str | None:
+    """What stands before `<!--more-->`, fit to stand among other posts' excerpts.
+
+    Heading ids and footnote marks are dropped: on an index page they would repeat or
+    point at notes that are not there. Runs after the body is rendered: it edits tokens.
+    """
+    more = _more_index(tokens)
+    if more is None:
+        return None
+    for token in tokens[:more]:
+        if token.type == "heading_open" and token.attrs:
+            token.attrs.pop("id", None)
+        if token.children:
+            token.children = [c for c in token.children if c.type != "footnote_ref"]
+    html = md.renderer.render(tokens[:more], md.options, env)
+    return html if html.strip() else None
 
 
 def _summary_paragraphs(

@@ -127,6 +127,10 @@ class Post:
         return self.rendered.reading_minutes
 
     @property
+    def has_math(self) -> bool:
+        return "<math" in self.rendered.html
+
+    @property
     def excerpt(self) -> str:
         """The index entry's excerpt: `<!--more-->`, else `summary`, else automatic; as HTML."""
         if self.rendered.more_html is not None:
@@ -155,6 +159,11 @@ class IndexPage:
     @property
     def next_path(self) -> str | None:
         return page_path(self.number + 1) if self.number < self.total else None
+
+    @property
+    def has_math(self) -> bool:
+        """Whether any excerpt on this page shows a formula (the math font is then preloaded)."""
+        return any("<math" in post.excerpt for post in self.posts)
 
     @property
     def numbers(self) -> list[tuple[int, str]]:
