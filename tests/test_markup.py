@@ -4,7 +4,13 @@ import pytest
 from bs4 import BeautifulSoup
 from markup_helpers import render, soup
 
-from blogsite.markup import MarkupSettings, parse_fence_info, parse_line_set, slugify
+from blogsite.markup import (
+    MarkupSettings,
+    is_balanced,
+    parse_fence_info,
+    parse_line_set,
+    slugify,
+)
 
 
 def test_gfm_extensions() -> None:
@@ -146,3 +152,22 @@ def test_contents_entries_hold_no_links() -> None:
 
 def test_marker_alone_falls_back_to_other_excerpts() -> None:
     assert render("<!--more-->\n\n正文。").more_html is None
+
+
+def test_excerpt_that_would_leave_html_open_falls_back() -> None:
+    rendered = render('<div class="box">\n\n开头。\n\n<!--more-->\n\n后文。\n\n</div>\n')
+    assert rendered.more_html is None
+    assert "开头" in rendered.auto_summary_html
+
+
+@pytest.mark.parametrize(
+    ("html", "balanced"),
+    [
+        ("<p>a<br>b<img src=x></p>", True),
+        ("<p><math><mi>x</mi><mspace/></math></p>", True),
+        ('<div class="box">\n<p>intro</p>', False),
+        ("<p>a</div>", False),
+    ],
+)
+def test_is_balanced(html: str, balanced: bool) -> None:
+    assert is_balanced(html) is balanced

@@ -491,3 +491,26 @@ def test_a_dropped_connection_prints_nothing(capsys) -> None:
         assert "ValueError" in err and "Traceback" not in err and len(err.splitlines()) == 1
     finally:
         server.server_close()
+
+
+def test_a_file_turned_into_an_outside_link_is_not_served(preview: Preview, tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    # Break the build first, so the served file list is the one from before the link.
+    (preview.site_dir / "blogsite.yaml").write_text("title: [broken\n", encoding="utf-8")
+    wait_for(lambda: preview.live.snapshot.error is not None)
+    static = preview.site_dir / "content/posts/中文路径/fig.svg"
+    static.unlink()
+    static.symlink_to(secret)
+    status, _, body = request(preview, "/posts/" + quote("中文路径") + "/fig.svg")
+    assert status == 404 and b"secret" not in body
+
+
+def test_content_folder_replaced_by_a_rename_is_watched(preview: Preview) -> None:
+    content = preview.site_dir / "content"
+    replacement = preview.site_dir / "content.new"
+    shutil.copytree(content, replacement)
+    content.rename(preview.site_dir / "content.old")
+    replacement.rename(content)
+    time.sleep(0.3)
+    (content / "posts/first.md").write_text(post("换了目录之后"), encoding="utf-8")
+    wait_for(lambda: "换了目录之后".encode() in request(preview, "/posts/first/")[2])

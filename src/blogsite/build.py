@@ -5,11 +5,7 @@
 
 from __future__ import annotations
 
-import ctypes
 import hashlib
-import os
-import shutil
-import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -18,20 +14,24 @@ from pathlib import Path
 
 from blogsite.assemble import assemble
 from blogsite.config import Config, load_config, with_base_url
-from blogsite.content import CONTENT_DIR, discover, is_editor_leftover, parse_front_matter
+from blogsite.content import (
+    CONTENT_DIR,
+    discover,
+    is_editor_leftover,
+    is_ignored,
+    parse_front_matter,
+)
 from blogsite.errors import ContentError, Diagnostic, OutputError, StrictError
 from blogsite.highlight import theme_css
 from blogsite.markup import MarkdownParser, MarkupSettings, make_markdown, render_markdown
 from blogsite.model import Post, Rendered, Site, Source
+from blogsite.output import Output, check_output_dir, write_outputs
 from blogsite.templates import make_environment, render_site
 from blogsite.theme import STATIC, TEMPLATES, default_theme_dir
 
 CODE_CSS = "css/code.css"
 # Bump when the Markdown step's output changes for the same input, to invalidate caches.
 MARKUP_VERSION = "1"
-
-# What the build publishes: bytes made in memory, or a file to copy as it is.
-Output = bytes | Path
 
 
 @dataclass(frozen=True)
@@ -205,187 +205,33 @@ def _digest(body: str, rel: str, line: int, settings: MarkupSettings) -> str:
 def _bundle_assets(source: Source) -> tuple[Path, ...]:
     if source.bundle is None:
         return ()
-    return tuple(path for path in _files_below(source.bundle) if path != source.path)
+    files = _files_below(source.bundle, keep_hidden=False)
+    return tuple(path for path in files if path != source.path)
 
 
 def _static_files(static_dir: Path) -> dict[str, Output]:
     if not static_dir.is_dir():
         return {}
-    return {path.relative_to(static_dir).as_posix(): path for path in _files_below(static_dir)}
+    files = _files_below(static_dir, keep_hidden=True)
+    return {path.relative_to(static_dir).as_posix(): path for path in files}
 
 
-def _files_below(folder: Path) -> list[Path]:
+def _files_below(folder: Path, keep_hidden: bool) -> list[Path]:
     """Files to publish from `folder`: no editor leftovers, no symlinks that lead outside it.
 
-    Other hidden files are published: `.nojekyll`, `.well-known/` are meant for the host.
+    `keep_hidden` is for static/, whose `.nojekyll` or `.well-known/` are meant for the host.
     """
     root = folder.resolve()
+    skip = is_editor_leftover if keep_hidden else is_ignored
     found = []
     for path in sorted(folder.rglob("*")):
         parts = path.relative_to(folder).parts
-        if not path.is_file() or any(is_editor_leftover(p) for p in parts) or ".git" in parts:
+        if not path.is_file() or any(skip(p) for p in parts) or ".git" in parts:
             continue
         if not path.resolve().is_relative_to(root):
             continue
         found.append(path)
     return found
-
-
-# --- writing --------------------------------------------------------------------------
-
-
-MANIFEST = ".blogsite-files"
-
-
-def check_output_dir(source: Path, output: Path) -> None:
-    """Refuse output folders whose replacement would destroy what the user wrote."""
-    source, output = source.resolve(), output.resolve()
-    home = Path.home().resolve()
-    if output in (Path("/"), home) or output == source or output in source.parents:
-        raise OutputError(
-            output, None, "refusing to build into this folder; choose an --output like public/"
-        )
-    for kept in (CONTENT_DIR, TEMPLATES, STATIC):
-        if output == source / kept or (source / kept) in output.parents:
-            raise OutputError(
-                output, None, f"refusing to build inside `{kept}/`; choose another --output"
-            )
-    if output.exists() and not output.is_dir():
-        raise OutputError(output, None, "is a file, not a folder; choose another --output")
-    if (output / CONTENT_DIR).exists() or (output / "blogsite.yaml").exists():
-        raise OutputError(
-            output, None, "this folder holds a site's sources; choose another --output"
-        )
-    if output.is_dir() and any(output.iterdir()) and not (output / "index.html").is_file():
-        raise OutputError(
-            output,
-            None,
-            "folder is not empty and does not look like a previous build; "
-            "choose another --output or empty it",
-        )
-
-
-def write_outputs(outputs: Mapping[str, Output], output: Path) -> tuple[int, int]:
-    """Write into a fresh folder beside `output`, then swap it in; return (written, unchanged).
-
-    Files whose bytes did not change are hard-linked from the previous build, so they are
-    not written again. Files in `output` that no build of ours wrote (`.git/`, `CNAME`)
-    are carried over: the manifest `.blogsite-files` lists what the last build wrote.
-    """
-    output = output.resolve()
-    output.parent.mkdir(parents=True, exist_ok=True)
-    _recover(output)
-    staging = output.parent / f".{output.name}.new-{os.getpid()}"
-    shutil.rmtree(staging, ignore_errors=True)
-    written = unchanged = 0
-    try:
-        staging.mkdir()
-        for rel, content in sorted(outputs.items()):
-            target = staging / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            previous = output / rel
-            if _same_bytes(previous, content) and _link(previous, target):
-                unchanged += 1
-                continue
-            if isinstance(content, Path):
-                shutil.copyfile(content, target)
-            else:
-                target.write_bytes(content)
-            written += 1
-        _carry_over(output, staging, set(outputs))
-        manifest = ("\n".join(sorted(outputs)) + "\n").encode()
-        if not (
-            _same_bytes(output / MANIFEST, manifest)
-            and _link(output / MANIFEST, staging / MANIFEST)
-        ):
-            (staging / MANIFEST).write_bytes(manifest)
-        _swap_in(staging, output)
-    except OSError as exc:
-        shutil.rmtree(staging, ignore_errors=True)
-        where = exc.filename or output
-        raise OutputError(where, None, f"cannot write the site: {exc.strerror or exc}") from None
-    return written, unchanged
-
-
-def _link(previous: Path, target: Path) -> bool:
-    try:
-        os.link(previous, target)
-        return True
-    except OSError:  # a file system without hard links: the caller copies
-        return False
-
-
-def _carry_over(output: Path, staging: Path, produced: set[str]) -> None:
-    """Keep what the user put in the output folder; drop only what our last build wrote."""
-    if not output.is_dir():
-        return
-    manifest = output / MANIFEST
-    ours = set(manifest.read_text(encoding="utf-8").split()) if manifest.is_file() else set()
-    for path in sorted(output.rglob("*")):
-        rel = path.relative_to(output).as_posix()
-        if rel == MANIFEST or rel in produced or rel in ours:
-            continue
-        target = staging / rel
-        if path.is_symlink():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.symlink_to(os.readlink(path))
-        elif path.is_dir():
-            # Folders come along with their files; only an empty one of the user's is kept as is.
-            if not any(path.iterdir()) and not any(p.startswith(rel + "/") for p in ours):
-                target.mkdir(parents=True, exist_ok=True)
-        elif path.is_file() and not target.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if not _link(path, target):
-                shutil.copy2(path, target)
-
-
-def _swap_in(staging: Path, output: Path) -> None:
-    """Make `staging` the output in one step where the system allows it."""
-    if output.exists() and _exchange(staging, output):
-        shutil.rmtree(staging, ignore_errors=True)  # now holds the previous build
-        return
-    retired = output.parent / f".{output.name}.old-{os.getpid()}"
-    if output.exists():
-        output.rename(retired)
-    staging.rename(output)
-    shutil.rmtree(retired, ignore_errors=True)
-
-
-def _exchange(a: Path, b: Path) -> bool:
-    """Swap two paths atomically (Linux renameat2 RENAME_EXCHANGE); False where unsupported."""
-    if sys.platform != "linux":
-        return False
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        renameat2 = libc.renameat2
-    except (OSError, AttributeError):
-        return False
-    at_fdcwd, rename_exchange = -100, 2
-    result = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
-    return result == 0
-
-
-def _recover(output: Path) -> None:
-    """Undo what an interrupted build left: a missing output with its retired copy beside it."""
-    leftovers = sorted(output.parent.glob(f".{output.name}.old-*"))
-    if not output.exists() and leftovers:
-        leftovers[-1].rename(output)
-    for stale in [*output.parent.glob(f".{output.name}.new-*"), *leftovers]:
-        if stale.exists() and not stale.name.endswith(f"-{os.getpid()}"):
-            shutil.rmtree(stale, ignore_errors=True)
-
-
-def _same_bytes(previous: Path, content: Output) -> bool:
-    try:
-        if not previous.is_file() or previous.is_symlink():
-            return False
-        if isinstance(content, Path):
-            return previous.stat().st_size == content.stat().st_size and (
-                previous.read_bytes() == content.read_bytes()
-            )
-        return previous.stat().st_size == len(content) and previous.read_bytes() == content
-    except OSError:
-        return False
 
 
 def build(options: BuildOptions, cache: BuildCache | None = None) -> BuildResult:

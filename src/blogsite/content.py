@@ -21,7 +21,7 @@ BUNDLE_INDEX = "index.md"
 # Files editors and systems leave behind; never content, never published.
 _LEFTOVER = re.compile(r"(~$|\.sw[a-p]$|\.tmp$|^4913$|^#.*#$|^\.#|^Thumbs\.db$|^\.DS_Store$)")
 _FENCE = re.compile(r"^(---|\.\.\.)\s*$")
-_BAD_SLUG = re.compile(r"[/\\?#%\s]|^\.|^$")
+_BAD_SLUG = re.compile(r"[/\\?#%\s\x00-\x1f\x7f]|^\.|^$")
 _KNOWN = ("title", "date", "updated", "tags", "summary", "draft", "slug", "toc")
 
 

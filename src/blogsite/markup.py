@@ -10,6 +10,7 @@ import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
+from html.parser import HTMLParser
 from typing import Any
 
 from markdown_it import MarkdownIt
@@ -345,7 +346,41 @@ def _excerpt_html(md: MarkdownIt, tokens: Sequence[Token], env: dict[str, Any]) 
         if token.children:
             token.children = [c for c in token.children if c.type != "footnote_ref"]
     html = md.renderer.render(tokens[:more], md.options, env)
-    return html if html.strip() else None
+    # Raw HTML opened above the marker and closed below it would swallow the index page.
+    return html if html.strip() and is_balanced(html) else None
+
+
+_VOID = frozenset(
+    {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
+)
+
+
+class _TagBalance(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.open: list[str] = []
+        self.broken = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in _VOID:
+            self.open.append(tag)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        pass  # `<br />`, and MathML's self-closed elements
+
+    def handle_endtag(self, tag: str) -> None:
+        if self.open and self.open[-1] == tag:
+            self.open.pop()
+        elif tag not in _VOID:
+            self.broken = True
+
+
+def is_balanced(html: str) -> bool:
+    """Whether every element opened in `html` is closed in it, in order."""
+    checker = _TagBalance()
+    checker.feed(html)
+    checker.close()
+    return not checker.broken and not checker.open
 
 
 def _summary_paragraphs(
@@ -365,6 +400,8 @@ def _summary_paragraphs(
             elif child.type in ("softbreak", "hardbreak"):
                 previous = pieces[-1].value[-1:] if pieces else ""
                 pieces.append(Piece("text", "" if is_cjk(previous) else " "))
+            elif child.type == "math_unclosed":
+                pieces.append(Piece("text", child.content))
             elif child.type in _MATH_TYPES:
                 # A diagnostic for this formula was already recorded by the body's render.
                 html = _render_math_token(md.renderer, [child], 0, md.options, {})  # type: ignore[arg-type]

@@ -23,16 +23,10 @@ from importlib.resources import files
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from blogsite.build import (
-    BuildCache,
-    BuildOptions,
-    Output,
-    SiteBuild,
-    build_site,
-    check_output_dir,
-    write_outputs,
-)
+from blogsite.build import BuildCache, BuildOptions, SiteBuild, build_site
 from blogsite.errors import BlogsiteError
+from blogsite.output import Output, check_output_dir, write_outputs
+from blogsite.theme import default_theme_dir
 from blogsite.watch import Change, Debouncer, start_watching
 
 EVENTS_PATH = "/__blogsite/events"
@@ -229,8 +223,10 @@ class PreviewHandler(BaseHTTPRequestHandler):
     def _send_output(self, snapshot: Snapshot, key: str, status: int, send_body: bool) -> None:
         output = snapshot.outputs[key]
         try:
+            if isinstance(output, Path) and not self.server.may_read(output):
+                raise FileNotFoundError(output)
             body = output.read_bytes() if isinstance(output, Path) else output
-        except OSError:  # a static file deleted since the build; the next build drops it
+        except OSError:  # deleted, or made a link out of the site, since the build
             self._send(HTTPStatus.NOT_FOUND, b"Not Found", "text/plain; charset=utf-8", send_body)
             return
         kind = content_type(key)
@@ -290,9 +286,17 @@ class PreviewServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = False  # a busy port must fail, so we can say so
 
-    def __init__(self, address: tuple[str, int], live: LiveSite) -> None:
+    def __init__(
+        self, address: tuple[str, int], live: LiveSite, roots: tuple[Path, ...] = ()
+    ) -> None:
         self.live = live
+        # Files are read when asked for; they must still resolve inside these folders.
+        self.roots = tuple(root.resolve() for root in roots)
         super().__init__(address, PreviewHandler)
+
+    def may_read(self, path: Path) -> bool:
+        resolved = path.resolve()
+        return any(resolved.is_relative_to(root) for root in self.roots)
 
     def handle_error(self, request: object, client_address: object) -> None:
         """A tab closed mid-download is normal; anything else gets one line, no traceback."""
@@ -302,12 +306,14 @@ class PreviewServer(ThreadingHTTPServer):
         print(f"blogsite: error answering {client_address}: {error!r}", file=sys.stderr)
 
 
-def bind(host: str, port: int, live: LiveSite, tries: int = 20) -> tuple[PreviewServer, int | None]:
+def bind(
+    host: str, port: int, live: LiveSite, roots: tuple[Path, ...] = (), tries: int = 20
+) -> tuple[PreviewServer, int | None]:
     """A server on `port`, or on the next free port; also returns the busy port, if any."""
     busy = None
     for candidate in range(port, port + tries) if port else [0]:
         try:
-            return PreviewServer((host, candidate), live), busy
+            return PreviewServer((host, candidate), live, roots), busy
         except OSError as exc:
             if exc.errno != errno.EADDRINUSE:
                 raise
@@ -333,7 +339,8 @@ class Preview:
         self.cache = BuildCache()
         self.site_dir = options.build.source.resolve()
         self.live = LiveSite({})
-        self.server, busy = bind(options.host, options.port, self.live)
+        roots = (self.site_dir, default_theme_dir())
+        self.server, busy = bind(options.host, options.port, self.live, roots)
         self.port = self.server.server_address[1]
         self.url = f"http://{_url_host(options.host)}:{self.port}/"
         # Links are root-relative to this server, whatever `base_url` says.
@@ -361,7 +368,10 @@ class Preview:
             self.say(f"blogsite: internal error during rebuild: {exc!r}")
             return
         self.live.publish(result.outputs, style_only=changes <= {Change.STYLE})
-        self._after_build(result, started, verb)
+        try:
+            self._after_build(result, started, verb)
+        except Exception as exc:  # noqa: BLE001 - e.g. --write failing: report, keep serving
+            self.say(f"blogsite: after the rebuild: {exc!r}")
 
     def _after_build(self, result: SiteBuild, started: float, verb: str) -> None:
         for diagnostic in result.diagnostics:
@@ -406,6 +416,11 @@ def serve(options: ServeOptions) -> int:
     preview.start()
     drafts = "shown" if options.build.drafts else "hidden"
     preview.say(f"Serving {preview.url} (drafts and future posts {drafts}); Ctrl-C to stop.")
+    if options.write and (options.build.drafts or options.build.future):
+        preview.say(
+            "Note: --write puts drafts and future posts into the output folder too; "
+            "run `blogsite build` before you deploy it."
+        )
     if options.host not in ("127.0.0.1", "localhost", "::1"):
         preview.say(f"Note: listening on {options.host}; other machines can see this preview.")
     if options.open_browser:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -99,12 +100,24 @@ class Debouncer:
                     continue
             changes = self.due()
             if changes:
-                self._flush(changes)
+                try:
+                    self._flush(changes)
+                except Exception as exc:  # noqa: BLE001 - keep watching whatever one flush did
+                    print(f"blogsite: rebuild failed: {exc!r}", file=sys.stderr)
 
     def stop(self) -> None:
         with self._wake:
             self._stopped = True
             self._wake.notify()
+
+
+def _identity(folder: Path) -> tuple[int, int] | None:
+    """(device, inode) of a folder, or None if it is not one."""
+    try:
+        stat = folder.stat()
+    except OSError:
+        return None
+    return (stat.st_dev, stat.st_ino) if folder.is_dir() else None
 
 
 class _Handler(FileSystemEventHandler):
@@ -115,19 +128,23 @@ class _Handler(FileSystemEventHandler):
         self._ignored = ignored
         self._debouncer = debouncer
         self._observer = observer
-        self._watched: dict[Path, ObservedWatch] = {}
+        self._watched: dict[Path, tuple[ObservedWatch, tuple[int, int]]] = {}
 
     def watch_folders(self) -> None:
         """Watch content/, templates/ and static/ as they come and go (git checkout, sync tools)."""
         for name in (CONTENT_DIR, TEMPLATES, STATIC):
             folder = self._site_dir / name
             watch = self._watched.get(folder)
-            if watch is not None and not folder.is_dir():
+            identity = _identity(folder)
+            if watch is not None and watch[1] != identity:
+                # Gone, or replaced by another folder of the same name (a rename, a checkout).
                 del self._watched[folder]
                 with contextlib.suppress(KeyError, OSError):
-                    self._observer.unschedule(watch)
-            elif watch is None and folder.is_dir():
-                self._watched[folder] = self._observer.schedule(self, str(folder), recursive=True)
+                    self._observer.unschedule(watch[0])
+                watch = None
+            if watch is None and identity is not None:
+                scheduled = self._observer.schedule(self, str(folder), recursive=True)
+                self._watched[folder] = (scheduled, identity)
 
     def on_any_event(self, event: FileSystemEvent) -> None:
         if event.event_type in ("opened", "closed_no_write"):

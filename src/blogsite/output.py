@@ -1,0 +1,249 @@
+"""Writing a build: stage beside the output folder, swap it in, keep what the user put there.
+
+A failed or interrupted write never leaves a half-written output: the previous build
+stays until the new one is complete, and the next build repairs what a killed one left.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import errno
+import fcntl
+import json
+import os
+import shutil
+import sys
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+from blogsite.errors import OutputError
+
+# What a build publishes: bytes made in memory, or a file to copy as it is.
+Output = bytes | Path
+
+MANIFEST = ".blogsite-files"
+# Kept in an output folder that has no manifest yet: what hosts and git put there.
+_HOST_FILES = ("CNAME",)
+_KEPT_SOURCES = ("content", "templates", "static")
+
+
+def check_output_dir(source: Path, output: Path) -> None:
+    """Refuse output folders whose replacement would destroy what the user wrote."""
+    source, output = source.resolve(), output.resolve()
+    home = Path.home().resolve()
+    if output in (Path("/"), home) or output == source or output in source.parents:
+        raise OutputError(
+            output, None, "refusing to build into this folder; choose an --output like public/"
+        )
+    for kept in _KEPT_SOURCES:
+        if output == source / kept or (source / kept) in output.parents:
+            raise OutputError(
+                output, None, f"refusing to build inside `{kept}/`; choose another --output"
+            )
+    if output.exists() and not output.is_dir():
+        raise OutputError(output, None, "is a file, not a folder; choose another --output")
+    if (output / "content").exists() or (output / "blogsite.yaml").exists():
+        raise OutputError(
+            output, None, "this folder holds a site's sources; choose another --output"
+        )
+    if output.is_dir() and not _looks_like_output(output):
+        raise OutputError(
+            output,
+            None,
+            "folder is not empty and does not look like a previous build; "
+            "choose another --output or empty it",
+        )
+
+
+def _looks_like_output(folder: Path) -> bool:
+    """Empty, built before, or holding only what a host needs (`.git/`, `CNAME`, dot-files)."""
+    if (folder / MANIFEST).is_file() or (folder / "index.html").is_file():
+        return True
+    return all(_is_host_file(entry.name) for entry in folder.iterdir())
+
+
+def _is_host_file(name: str) -> bool:
+    return name.startswith(".") or name in _HOST_FILES
+
+
+def write_outputs(outputs: Mapping[str, Output], output: Path) -> tuple[int, int]:
+    """Write into a fresh folder beside `output`, then swap it in; return (written, unchanged).
+
+    Files whose bytes did not change are hard-linked from the previous build, so they are
+    not written again. Files in `output` that no build of ours wrote (`.git/`, `CNAME`)
+    are carried over: the manifest `.blogsite-files` lists what the last build wrote.
+    """
+    output = output.resolve()
+    staging = output.parent / f".{output.name}.new-{os.getpid()}"
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        with _locked(output.parent):
+            _recover(output)
+            shutil.rmtree(staging, ignore_errors=True)
+            staging.mkdir()
+            written, unchanged = _write_all(outputs, output, staging)
+            _carry_over(output, staging, set(outputs))
+            _write_manifest(outputs, output, staging)
+            _swap_in(staging, output)
+    except (OSError, ValueError) as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        where = getattr(exc, "filename", None) or output
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise OutputError(where, None, f"cannot write the site: {reason}") from None
+    return written, unchanged
+
+
+@contextlib.contextmanager
+def _locked(folder: Path) -> Iterator[None]:
+    """One writer at a time per folder (say `serve --write` and `build` at once)."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def _write_all(outputs: Mapping[str, Output], output: Path, staging: Path) -> tuple[int, int]:
+    written = unchanged = 0
+    for rel, content in sorted(outputs.items()):
+        target = staging / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        previous = output / rel
+        if _same_bytes(previous, content) and _link(previous, target):
+            unchanged += 1
+            continue
+        if isinstance(content, Path):
+            shutil.copyfile(content, target)
+        else:
+            target.write_bytes(content)
+        written += 1
+    return written, unchanged
+
+
+def _write_manifest(outputs: Mapping[str, Output], output: Path, staging: Path) -> None:
+    # JSON keeps names with spaces, and undecodable bytes as escaped surrogates.
+    manifest = json.dumps(sorted(outputs), ensure_ascii=True, indent=0).encode()
+    previous = output / MANIFEST
+    if not (_same_bytes(previous, manifest) and _link(previous, staging / MANIFEST)):
+        (staging / MANIFEST).write_bytes(manifest)
+
+
+def _read_manifest(output: Path) -> set[str] | None:
+    try:
+        names = json.loads((output / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return {name for name in names if isinstance(name, str)} if isinstance(names, list) else None
+
+
+def _link(previous: Path, target: Path) -> bool:
+    try:
+        os.link(previous, target)
+        return True
+    except OSError:  # a file system without hard links: the caller copies
+        return False
+
+
+def _carry_over(output: Path, staging: Path, produced: set[str]) -> None:
+    """Keep what the user put in the output folder; drop only what our builds wrote.
+
+    Without a manifest (a folder from another tool), only host files are kept.
+    """
+    if not output.is_dir():
+        return
+    ours = _read_manifest(output)
+    for path in sorted(output.rglob("*")):
+        rel = path.relative_to(output).as_posix()
+        if rel == MANIFEST or rel in produced:
+            continue
+        if ours is None and not _is_host_file(rel.split("/", 1)[0]):
+            continue
+        if ours is not None and rel in ours:
+            continue
+        target = staging / rel
+        if target.is_symlink() or target.exists():
+            continue
+        if path.is_symlink():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.symlink_to(os.readlink(path))
+        elif path.is_dir():
+            # Folders come along with their files; only an empty one of the user's is kept as is.
+            if not any(path.iterdir()) and not any(p.startswith(rel + "/") for p in ours or ()):
+                target.mkdir(parents=True, exist_ok=True)
+        elif path.is_file():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if not _link(path, target):
+                shutil.copy2(path, target)
+
+
+def _swap_in(staging: Path, output: Path) -> None:
+    """Make `staging` the output in one step where the system allows it."""
+    if output.exists() and _exchange(staging, output):
+        shutil.rmtree(staging, ignore_errors=True)  # now holds the previous build
+        return
+    retired = output.parent / f".{output.name}.old-{os.getpid()}"
+    try:
+        if output.exists():
+            output.rename(retired)
+        staging.rename(output)
+    except OSError as exc:
+        if exc.errno not in (errno.EBUSY, errno.EXDEV):
+            raise
+        # A mount point cannot be renamed: replace what it holds instead.
+        if retired.exists() and not output.exists():
+            retired.rename(output)
+        _replace_contents(staging, output)
+        shutil.rmtree(staging, ignore_errors=True)
+        return
+    shutil.rmtree(retired, ignore_errors=True)
+
+
+def _replace_contents(staging: Path, output: Path) -> None:
+    for entry in output.iterdir():
+        if not (staging / entry.name).exists() and not (staging / entry.name).is_symlink():
+            shutil.rmtree(entry) if entry.is_dir() and not entry.is_symlink() else entry.unlink()
+    for entry in staging.iterdir():
+        target = output / entry.name
+        if target.is_dir() and not target.is_symlink():
+            shutil.rmtree(target)
+        os.replace(entry, target)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically (Linux renameat2 RENAME_EXCHANGE); False where unsupported."""
+    if sys.platform != "linux":
+        return False
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    return renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
+
+
+def _recover(output: Path) -> None:
+    """Undo what an interrupted build left: a missing output with its retired copy beside it.
+
+    Runs under the lock, so no other writer is using these folders.
+    """
+    leftovers = sorted(output.parent.glob(f".{output.name}.old-*"))
+    if not output.exists() and leftovers:
+        leftovers[-1].rename(output)
+    for stale in [*output.parent.glob(f".{output.name}.new-*"), *leftovers]:
+        if stale.exists():
+            shutil.rmtree(stale, ignore_errors=True)
+
+
+def _same_bytes(previous: Path, content: Output) -> bool:
+    try:
+        if not previous.is_file() or previous.is_symlink():
+            return False
+        if isinstance(content, Path):
+            return previous.stat().st_size == content.stat().st_size and (
+                previous.read_bytes() == content.read_bytes()
+            )
+        return previous.stat().st_size == len(content) and previous.read_bytes() == content
+    except OSError:
+        return False
