@@ -9,6 +9,7 @@ from urllib.parse import unquote
 import pytest
 from conftest import post
 
+from blogsite.build import BuildCache, BuildOptions, build_site
 from blogsite.text import count_units
 
 CONFIG = "title: 测试博客\nlanguage: zh-CN\ntimezone: Asia/Shanghai\n"
@@ -351,3 +352,21 @@ def test_empty_slug_means_the_file_name(make_site) -> None:
     site = make_site({"content/posts/two-sum.md": post("A", slug="")})
     site.build()
     assert (site.public / "posts/two-sum/index.html").is_file()
+
+
+def test_a_rebuild_renders_only_the_changed_post(make_site) -> None:
+    site = make_site(many_posts(13))
+    cache = BuildCache()
+    options = BuildOptions(source=site.root)
+    first = build_site(options, cache)
+    assert cache.misses == 13
+    site.write(
+        "content/posts/p05.md", post("改了", "2024-01-06", "只改这一篇 $y$。", tags=["数学"])
+    )
+    second = build_site(options, cache)
+    assert cache.misses == 14  # one body rendered again, twelve from the cache
+    # ...yet every page around it is redone: the index and the neighbours show the new title.
+    assert "改了".encode() in second.outputs["index.html"]
+    assert "改了".encode() in second.outputs["posts/p04/index.html"]
+    assert first.outputs["posts/p00/index.html"] == second.outputs["posts/p00/index.html"]
+    assert len(cache.rendered) == 13  # the old render of p05 is forgotten

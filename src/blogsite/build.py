@@ -58,7 +58,7 @@ class BuildCache:
 
     rendered: dict[str, Rendered] = field(default_factory=dict)
     markdown: dict[MarkupSettings, MarkdownParser] = field(default_factory=dict)
-    hits: int = 0
+    misses: int = 0  # bodies rendered because no cached result fitted
 
     def parser(self, settings: MarkupSettings) -> MarkdownParser:
         if settings not in self.markdown:
@@ -188,8 +188,7 @@ def _make_post(
             settings=settings,
         )
         cache.rendered[key] = rendered
-    else:
-        cache.hits += 1
+        cache.misses += 1
     path = f"posts/{meta.slug}/" if source.kind == "post" else f"{meta.slug}/"
     return Post(
         source=source, meta=meta, path=path, rendered=rendered, assets=_bundle_assets(source)

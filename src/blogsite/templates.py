@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -153,6 +153,3 @@ def _template_frame(exc: BaseException, name: str) -> tuple[str, int | None]:
         if frame.filename.endswith((".html", ".xml", ".jinja")):
             where = (frame.filename, frame.lineno)
     return where
-
-
-UrlFunction = Callable[[str], str]
