@@ -58,3 +58,14 @@ def load_post_code(slug: str, text: str | None = None) -> dict[str, object]:
         # Pad with newlines so a traceback points at the line in the post.
         exec(compile("\n" * (line - 1) + code, str(path), "exec"), namespace)
     return namespace
+
+
+def load_broken_post_code(slug: str, old: str, new: str) -> dict[str, object]:
+    """The post's namespace after replacing `old` (which must occur exactly once) by `new`."""
+    text = post_path(slug).read_text(encoding="utf-8")
+    found = text.count(old)
+    if found != 1:
+        raise AssertionError(
+            f"post {slug!r}: expected {old!r} exactly once in {post_path(slug)}, found {found}"
+        )
+    return load_post_code(slug, text=text.replace(old, new))

@@ -4,7 +4,7 @@ import itertools
 
 import numpy as np
 import pytest
-from postcode import load_post_code, post_path
+from postcode import load_broken_post_code, load_post_code
 
 SLUG = "dilated-convolution"
 
@@ -151,9 +151,7 @@ def test_hdc_condition_agrees_with_coverage_for_rising_rates(ns):
 
 
 def test_broken_post_fails():
-    text = post_path(SLUG).read_text(encoding="utf-8")
     old = "y += w[j] * x[j * rate : j * rate + n_out]"
-    assert old in text
-    broken = text.replace(old, "y += w[j] * x[j : j + n_out]")
-    with pytest.raises(AssertionError):
-        load_post_code(SLUG, text=broken)
+    with pytest.raises(AssertionError) as caught:
+        load_broken_post_code(SLUG, old, "y += w[j] * x[j : j + n_out]")
+    assert "exactly once" not in str(caught.value)  # the broken code failed, not a stale `old`

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from postcode import load_post_code, post_path
+from postcode import load_broken_post_code, load_post_code
 
 SLUG = "kv-cache"
 
@@ -148,12 +148,11 @@ def test_flops_by_hand(ns):
 
 
 def test_a_broken_post_fails():
-    text = post_path(SLUG).read_text(encoding="utf-8")
     needle = "    return model.logits(x, model.attend(q, K, V, q_start=start))"
-    assert needle in text
     # forgetting the absolute offset of the new tokens breaks the causal mask
-    broken = text.replace(needle, "    return model.logits(x, model.attend(q, K, V, q_start=0))")
-    ns = load_post_code(SLUG, text=broken)
+    ns = load_broken_post_code(
+        SLUG, needle, "    return model.logits(x, model.attend(q, K, V, q_start=0))"
+    )
     model = ns["TinyDecoder"](seed=1)
     seq = np.random.default_rng(0).integers(0, 50, size=10)
     with pytest.raises(AssertionError):

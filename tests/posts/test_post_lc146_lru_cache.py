@@ -3,7 +3,7 @@
 import random
 
 import pytest
-from postcode import load_post_code, post_path
+from postcode import load_broken_post_code, load_post_code
 
 SLUG = "lc146-lru-cache"
 
@@ -129,11 +129,9 @@ def test_many_operations_are_fast(ns):
 
 
 def test_broken_eviction_is_caught():
-    text = post_path(SLUG).read_text(encoding="utf-8")
     line = "            lru = self.tail.prev\n"
-    assert text.count(line) == 1
-    broken = text.replace(line, "            lru = self.head.next\n")
     # The post's own assert on the example already notices the wrong eviction.
-    with pytest.raises(AssertionError):
-        ns = load_post_code(SLUG, text=broken)
+    with pytest.raises(AssertionError) as caught:
+        ns = load_broken_post_code(SLUG, line, "            lru = self.head.next\n")
         assert run(ns["LRUCache"], EXAMPLE_OPS, EXAMPLE_ARGS) == EXAMPLE_OUT
+    assert "exactly once" not in str(caught.value)  # the broken code failed, not a stale `old`

@@ -4,7 +4,7 @@ import itertools
 import random
 
 import pytest
-from postcode import load_post_code, post_path
+from postcode import load_broken_post_code, load_post_code
 
 SLUG = "lc42-trapping-rain-water"
 
@@ -82,10 +82,7 @@ def test_large_input_is_linear(ns):
 
 
 def test_broken_two_pointer_is_caught():
-    text = post_path(SLUG).read_text(encoding="utf-8")
     line = "            if left_max < right_max:"
-    assert line in text
-    broken = text.replace(line, "            if left_max > right_max:")
-    ns = load_post_code(SLUG, text=broken)
+    ns = load_broken_post_code(SLUG, line, "            if left_max > right_max:")
     solve = ns["Solution"]().trap
     assert solve([0, 1, 0, 2, 1, 0, 1, 3, 2, 1, 2, 1]) != 6 or solve([4, 2, 0, 3, 2, 5]) != 9

@@ -4,7 +4,7 @@ import itertools
 
 import numpy as np
 import pytest
-from postcode import load_post_code, post_path
+from postcode import load_broken_post_code, load_post_code
 
 SLUG = "medusa"
 
@@ -218,11 +218,8 @@ def test_medusa_generate_equals_greedy(ns):
 
 def test_broken_mask_fails():
     """Letting a node see only itself and the root (not all ancestors) breaks equivalence."""
-    text = post_path(SLUG).read_text(encoding="utf-8")
     good = "            mask[i] = mask[parents[i]]"
-    assert good in text
-    broken = text.replace(good, "            mask[i, 0] = True")
-    bad = load_post_code(SLUG, text=broken)
+    bad = load_broken_post_code(SLUG, good, "            mask[i, 0] = True")
     rng = np.random.default_rng(1)
     topk = [np.array([1, 2]), np.array([3, 4]), np.array([5, 6])]
     tokens, parents, depths, paths = bad["build_tree"](0, topk, bad["full_choices"]([2, 2, 2]))
@@ -243,11 +240,8 @@ def test_broken_mask_fails():
 
 
 def test_broken_positions_fail():
-    text = post_path(SLUG).read_text(encoding="utf-8")
     good = "    return prefix_len + depths"
-    assert good in text
-    broken = text.replace(good, "    return prefix_len + np.arange(len(depths))")
-    bad = load_post_code(SLUG, text=broken)
+    bad = load_broken_post_code(SLUG, good, "    return prefix_len + np.arange(len(depths))")
     m = bad["init_model"]()
     topk = [np.array([1, 2]), np.array([3, 4])]
     tokens, parents, depths, _ = bad["build_tree"](0, topk, bad["full_choices"]([2, 2]))

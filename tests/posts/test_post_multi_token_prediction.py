@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from postcode import load_post_code, post_path
+from postcode import load_broken_post_code, load_post_code
 
 SLUG = "multi-token-prediction"
 
@@ -152,14 +152,9 @@ def test_self_speculative_with_random_draft_still_exact(ns):
 
 
 def test_broken_target_shift_fails():
-    text = post_path(SLUG).read_text(encoding="utf-8")
     good = "        total += -logp[np.arange(T - k), tokens[k:]].mean()"
-    assert good in text
-    bad = load_post_code(
-        SLUG,
-        text=text.replace(
-            good, "        total += -logp[np.arange(T - k), tokens[k - 1 : T - 1]].mean()"
-        ),
+    bad = load_broken_post_code(
+        SLUG, good, "        total += -logp[np.arange(T - k), tokens[k - 1 : T - 1]].mean()"
     )
     rng = np.random.default_rng(0)
     P = bad["init_parallel"](50, 16, 4)
@@ -171,10 +166,8 @@ def test_broken_target_shift_fails():
 
 
 def test_broken_verification_fails():
-    text = post_path(SLUG).read_text(encoding="utf-8")
     good = "        if int(logits[L].argmax()) == b:"
-    assert good in text
-    bad = load_post_code(SLUG, text=text.replace(good, "        if True:"))
+    bad = load_broken_post_code(SLUG, good, "        if True:")
     m = bad["init_deepseek"](V=40, d=32, D=1, seed=3)
     bad["fit_mtp_module"](m)
     mismatches = 0

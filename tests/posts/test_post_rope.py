@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from postcode import load_post_code, post_path
+from postcode import load_broken_post_code, load_post_code
 
 SLUG = "rope"
 
@@ -155,10 +155,7 @@ def test_context_extension(ns):
 
 
 def test_a_broken_post_fails():
-    text = post_path(SLUG).read_text(encoding="utf-8")
     needle = "    rot[..., 0::2] = -x[..., 1::2]"
-    assert needle in text
-    broken = text.replace(needle, "    rot[..., 0::2] = x[..., 1::2]")
-    ns = load_post_code(SLUG, text=broken)
+    ns = load_broken_post_code(SLUG, needle, "    rot[..., 0::2] = x[..., 1::2]")
     with pytest.raises(AssertionError):
         ns["check_rope"]()

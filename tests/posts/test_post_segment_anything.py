@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from postcode import load_post_code, post_path
+from postcode import load_broken_post_code, load_post_code
 
 SLUG = "segment-anything"
 
@@ -109,9 +109,7 @@ def test_sparse_prompt_tokens(ns):
 
 
 def test_broken_post_fails():
-    text = post_path(SLUG).read_text(encoding="utf-8")
     old = "best = int(np.argmin(losses))"
-    assert old in text
-    broken = text.replace(old, "best = int(np.argmax(losses))")
-    with pytest.raises(AssertionError):
-        load_post_code(SLUG, text=broken)
+    with pytest.raises(AssertionError) as caught:
+        load_broken_post_code(SLUG, old, "best = int(np.argmax(losses))")
+    assert "exactly once" not in str(caught.value)  # the broken code failed, not a stale `old`

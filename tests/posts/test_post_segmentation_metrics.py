@@ -4,7 +4,7 @@ import warnings
 
 import numpy as np
 import pytest
-from postcode import load_post_code, post_path
+from postcode import load_broken_post_code, load_post_code
 
 SLUG = "segmentation-metrics"
 
@@ -143,9 +143,7 @@ def test_evaluator_accumulates_dataset_level(ns):
 
 
 def test_broken_post_fails():
-    text = post_path(SLUG).read_text(encoding="utf-8")
     old = "union = gt_count + pred_count - tp"
-    assert old in text
-    broken = text.replace(old, "union = gt_count + pred_count")
-    with pytest.raises(AssertionError):
-        load_post_code(SLUG, text=broken)
+    with pytest.raises(AssertionError) as caught:
+        load_broken_post_code(SLUG, old, "union = gt_count + pred_count")
+    assert "exactly once" not in str(caught.value)  # the broken code failed, not a stale `old`

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from postcode import load_post_code, post_path
+from postcode import load_broken_post_code, load_post_code
 
 SLUG = "speculative-decoding"
 
@@ -110,16 +110,13 @@ def test_formulas(ns):
 
 
 def test_broken_ratio_fails():
-    text = post_path(SLUG).read_text(encoding="utf-8")
     good = "np.minimum(1.0, q[x] / p[x])"
-    assert good in text
-    broken_ns = load_post_code(SLUG, text=text.replace(good, "np.minimum(1.0, p[x] / q[x])"))
+    broken_ns = load_broken_post_code(SLUG, good, "np.minimum(1.0, p[x] / q[x])")
     d, _ = single_step_tv(broken_ns, 0)
     assert d > 0.05
 
     good_step = "np.minimum(1.0, qx / px)"
-    assert good_step in text
-    broken_ns = load_post_code(SLUG, text=text.replace(good_step, "np.minimum(1.0, px / qx)"))
+    broken_ns = load_broken_post_code(SLUG, good_step, "np.minimum(1.0, px / qx)")
     V = 8
     P, Q = broken_ns["make_markov_pair"](V, 0.25)
     rng = np.random.default_rng(2)
@@ -131,9 +128,7 @@ def test_broken_ratio_fails():
 
 def test_broken_residual_fails():
     # resampling from q instead of the residual double-counts the overlap
-    text = post_path(SLUG).read_text(encoding="utf-8")
     good = "    resid = np.maximum(q - p, 0.0)"
-    assert good in text
-    broken_ns = load_post_code(SLUG, text=text.replace(good, "    resid = q.copy()"))
+    broken_ns = load_broken_post_code(SLUG, good, "    resid = q.copy()")
     d, _ = single_step_tv(broken_ns, 0)
     assert d > 0.05

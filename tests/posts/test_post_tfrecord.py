@@ -5,7 +5,7 @@ import random
 import struct
 
 import pytest
-from postcode import load_post_code, post_path
+from postcode import load_broken_post_code, load_post_code
 
 SLUG = "tfrecord"
 
@@ -196,9 +196,7 @@ def test_encode_rejects_bad_values(ns):
 
 
 def test_broken_post_fails():
-    text = post_path(SLUG).read_text(encoding="utf-8")
     old = "c = (c >> 1) ^ poly if c & 1 else c >> 1"
-    assert old in text
-    broken = text.replace(old, "c = (c >> 1) ^ poly if c & 2 else c >> 1")
-    with pytest.raises(AssertionError):
-        load_post_code(SLUG, text=broken)
+    with pytest.raises(AssertionError) as caught:
+        load_broken_post_code(SLUG, old, "c = (c >> 1) ^ poly if c & 2 else c >> 1")
+    assert "exactly once" not in str(caught.value)  # the broken code failed, not a stale `old`
