@@ -24,10 +24,6 @@ def _lexer(lang: str) -> Lexer | None:
         return None
 
 
-def known_language(lang: str) -> bool:
-    return bool(lang) and _lexer(lang.lower()) is not None
-
-
 @functools.lru_cache(maxsize=512)
 def _css_class(ttype: _TokenType) -> str:
     while ttype not in STANDARD_TYPES:

@@ -85,17 +85,12 @@ def render_site(env: jinja2.Environment, site: Site) -> dict[str, bytes]:
         """Root-relative URL for a site path, so sub-path deploys keep their prefix."""
         return root + quote(path.lstrip("/"), safe="/")
 
-    def absolute_url(path: str) -> str:
-        base = site.config.base_url.rstrip("/")
-        return base + "/" + quote(path.lstrip("/"), safe="/") if "://" in base else url(path)
-
     posts_by_path = {post.path: post for post in site.posts}
     common: dict[str, Any] = {
         "site": site,
         "config": site.config,
         "url": url,
         "tag_url": lambda name: url(tag_path(name)),
-        "absolute_url": absolute_url,
         "t": strings,
         "now": datetime.now(site.config.tzinfo),
     }
@@ -103,7 +98,7 @@ def render_site(env: jinja2.Environment, site: Site) -> dict[str, bytes]:
     outputs: dict[str, bytes] = {}
     for name, path, context in _pages(site, posts_by_path):
         outputs[path + "index.html" if path.endswith("/") or not path else path] = _render(
-            env, name, {**common, **context, "page_path": path}
+            env, name, {**common, **context}
         )
     return outputs
 

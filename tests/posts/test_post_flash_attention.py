@@ -167,11 +167,6 @@ def test_io_counts(ns):
         assert 0.8 < flash(N, 64, M) / (12 * N * N * 64 * 64 / M) < 1.2
 
 
-def test_post_demo_block_is_guarded(ns):
-    # The demo in the post must not run under the tests, and the namespace must not be a script.
-    assert ns["__name__"] != "__main__"
-
-
 def test_broken_rescaling_is_caught():
     old = "alpha = np.exp(mi - mi_new)                     # 旧状态换到新基准"
     ns = load_broken_post_code(SLUG, old, "alpha = np.ones_like(mi)")
