@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,7 +15,11 @@ from bs4 import BeautifulSoup
 from blogsite.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ENV = "BLOGSITE_CHROMIUM"
+CHROMIUM_HELP = (
+    "install Debian's chromium (apt-get install -y chromium) "
+    f"or set {CHROMIUM_ENV}=/path/to/chromium"
+)
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -21,6 +27,28 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+
+def find_chromium() -> str:
+    """The Chromium the browser tests drive, found as the README's test command finds it.
+
+    `BLOGSITE_CHROMIUM` wins when set (it must name an executable file); otherwise `chromium`
+    on PATH. Without one the calling test FAILS, never skips: a green run means the browser
+    tests ran.
+    """
+    override = os.environ.get(CHROMIUM_ENV)
+    if override:
+        if os.path.isfile(override) and os.access(override, os.X_OK):
+            return override
+        pytest.fail(
+            f"Chromium not found: {CHROMIUM_ENV}={override} is not an executable file; "
+            f"{CHROMIUM_HELP}",
+            pytrace=False,
+        )
+    found = shutil.which("chromium")
+    if found is None:
+        pytest.fail(f"Chromium not found: no `chromium` on PATH; {CHROMIUM_HELP}", pytrace=False)
+    return found
 
 
 def post(title: str, date: str = "2024-01-01", body: str = "正文。", **front: object) -> str:

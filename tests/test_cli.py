@@ -1,5 +1,7 @@
+import shutil
 import subprocess
 import sys
+import sysconfig
 
 from blogsite import __version__
 from blogsite.cli import main
@@ -40,5 +42,9 @@ def test_no_command_is_a_usage_error() -> None:
 
 
 def test_console_script_is_installed() -> None:
-    result = subprocess.run(["blogsite", "--version"], capture_output=True, text=True, check=True)
-    assert result.stdout.startswith("blogsite ")
+    # Next to the running interpreter, not on PATH: a venv's python may run unactivated.
+    scripts = sysconfig.get_path("scripts")
+    script = shutil.which("blogsite", path=scripts)
+    assert script is not None, f"no blogsite console script in {scripts}"
+    result = subprocess.run([script, "--version"], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == f"blogsite {__version__}"

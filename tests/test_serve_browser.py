@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import CHROMIUM, CHROMIUM_ARGS, REPO
+from conftest import CHROMIUM_ARGS, REPO, find_chromium
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from blogsite.build import BuildOptions
@@ -29,7 +29,7 @@ URL = "posts/rope/"
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        launched = playwright.chromium.launch(executable_path=find_chromium(), args=CHROMIUM_ARGS)
         yield launched
         launched.close()
 
