@@ -19,7 +19,7 @@ BAD_INPUTS = {
     "yaml-error": (
         {"content/posts/bad.md": "---\ntitle: [unclosed\ndate: 2024-01-01\n---\n"},
         "content/posts/bad.md",
-        3,
+        2,  # where the `[` was opened, not where YAML noticed it was never closed
     ),
     "missing-title": (
         {"content/posts/bad.md": "---\ndate: 2024-01-01\n---\nbody\n"},

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import difflib
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from blogsite.errors import ConfigError
@@ -23,7 +25,7 @@ class Config:
     description: str = ""
     author: str = ""
     language: str = "en"
-    base_url: str = "/"
+    base_url: str = "/"  # unset: links are root-relative and no absolute URL is known
     paginate: int = 12
     timezone: str = "UTC"
     index_heading: str = "Latest updates"
@@ -70,7 +72,9 @@ def make_config(data: dict[str, Any], lines: dict[str, int], path: Path | str) -
             raise ConfigError(path, line, f"unknown key `{key}`; {hint}")
         expected = _TYPES[key]
         if expected is int and (isinstance(value, bool) or not isinstance(value, int)):
-            raise ConfigError(path, line, f"`{key}` must be a whole number, not {value!r}")
+            raise ConfigError(
+                path, line, f"`{key}` must be a whole number, not {value!r}; {_EXAMPLES[key]}"
+            )
         if expected is str:
             if value is None:
                 value = ""
@@ -78,22 +82,96 @@ def make_config(data: dict[str, Any], lines: dict[str, int], path: Path | str) -
                 raise ConfigError(path, line, f"`{key}` must be text, not {value!r}")
             value = str(value)
         values[key] = value
-    config = Config(**values)
-    if config.paginate < 1:
-        raise ConfigError(path, lines.get("paginate"), "`paginate` must be at least 1")
-    if config.summary_length < 10:
-        raise ConfigError(path, lines.get("summary_length"), "`summary_length` must be at least 10")
+    for key, check in _CHECKS.items():
+        if key in values:
+            try:
+                values[key] = check(values[key])
+            except ValueError as exc:
+                raise ConfigError(path, lines.get(key), f"{exc}; {_EXAMPLES[key]}") from None
+    return Config(**values)
+
+
+def check_base_url(value: str) -> str:
+    """An absolute http(s) URL with a host, ending in `/` (the slash is added if missing)."""
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"`base_url` must be an absolute http(s) URL with a host, not {value!r}")
+    if parts.query or parts.fragment:
+        raise ValueError(f"`base_url` cannot have a query or a fragment: {value!r}")
+    path = parts.path if parts.path.endswith("/") else parts.path + "/"
+    return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
+
+
+# RFC 5646's `Language-Tag` grammar: language, script, region, variants, extensions, private
+# use. Primary subtags of 4 to 8 letters are well-formed but none is registered (`chinese`).
+_BCP47 = re.compile(
+    r"[a-z]{2,3}(?:-[a-z]{3}){0,3}"
+    r"(?:-[a-z]{4})?"
+    r"(?:-(?:[a-z]{2}|[0-9]{3}))?"
+    r"(?:-(?:[a-z0-9]{5,8}|[0-9][a-z0-9]{3}))*"
+    r"(?:-[a-wyz0-9](?:-[a-z0-9]{2,8})+)*"
+    r"(?:-x(?:-[a-z0-9]{1,8})+)?"
+    r"|x(?:-[a-z0-9]{1,8})+",
+    re.IGNORECASE | re.ASCII,
+)
+
+
+def check_language(value: str) -> str:
+    """A well-formed BCP 47 language tag (`zh-CN`, `en`, `zh-Hans`)."""
+    if _BCP47.fullmatch(value):
+        return value
+    if _BCP47.fullmatch(value.replace("_", "-")):
+        raise ValueError(f"`language` {value!r} uses `_`; BCP 47 tags use `-`")
+    raise ValueError(f"`language` must be a BCP 47 language tag, not {value!r}")
+
+
+def check_timezone(value: str) -> str:
     try:
-        config.tzinfo  # noqa: B018 - validate the zone name now, not mid-build
+        ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError, OSError):
-        raise ConfigError(
-            path,
-            lines.get("timezone"),
-            f"unknown timezone `{config.timezone}`; use an IANA name such as `Asia/Shanghai`",
-        ) from None
-    return config
+        raise ValueError(f"unknown timezone {value!r}") from None
+    return value
+
+
+def _at_least(key: str, low: int) -> Callable[[int], int]:
+    def check(value: int) -> int:
+        if value < low:
+            raise ValueError(f"`{key}` must be at least {low}, not {value}")
+        return value
+
+    return check
+
+
+_CHECKS: dict[str, Callable[[Any], Any]] = {
+    "base_url": check_base_url,
+    "language": check_language,
+    "timezone": check_timezone,
+    "paginate": _at_least("paginate", 1),
+    "summary_length": _at_least("summary_length", 10),
+}
+# Shown with every error about a key, so the fix can be copied.
+_EXAMPLES = {
+    "base_url": "write the address the site will have, like "
+    "`base_url: https://user.github.io/blog/`, or leave the key out to build for the root of "
+    "any host",
+    "language": "write a tag like `language: zh-CN`, `zh-Hans`, `en` or `ja`",
+    "timezone": "write an IANA name like `timezone: Asia/Shanghai` or `timezone: UTC`",
+    "paginate": "write a whole number like `paginate: 12`",
+    "summary_length": "write a whole number like `summary_length: 150`",
+}
 
 
 def with_base_url(config: Config, base_url: str | None) -> Config:
-    """The config with `base_url` replaced by a command-line override."""
-    return config if base_url is None else replace(config, base_url=base_url)
+    """The config with `base_url` replaced by a command-line override (checked the same way)."""
+    if base_url is None:
+        return config
+    try:
+        checked = check_base_url(base_url)
+    except ValueError as exc:
+        message = str(exc).replace("`base_url`", "`--base-url`")
+        raise ConfigError(
+            "--base-url",
+            None,
+            f"{message}; give one like `--base-url https://user.github.io/blog/`",
+        ) from None
+    return replace(config, base_url=checked)

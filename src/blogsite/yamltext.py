@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from blogsite.errors import ContentError
+from blogsite.errors import BlogsiteError, ContentError
 
 # The C loader is ~7x faster on front matter; fall back where libyaml is missing.
 _BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -28,7 +28,7 @@ _Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
 
 
 def load_mapping(
-    text: str, path: Path | str, first_line: int = 1, error: type[ContentError] = ContentError
+    text: str, path: Path | str, first_line: int = 1, error: type[BlogsiteError] = ContentError
 ) -> tuple[dict[str, Any], dict[str, int]]:
     """Parse `text` as a YAML mapping; return it and the 1-based line of each top-level key.
 
@@ -42,10 +42,8 @@ def load_mapping(
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = first_line + mark.line if mark else first_line
-        problem = exc.problem or exc.context or "invalid YAML"
-        raise error(path, line, f"YAML error: {problem}; check the syntax of this line") from None
+        line, message = _describe(exc)
+        raise error(path, first_line + line, message) from None
     except yaml.YAMLError as exc:
         raise error(path, first_line, f"YAML error: {exc}") from None
     if data is None:
@@ -57,3 +55,25 @@ def load_mapping(
         for key_node, _ in node.value:
             lines[str(key_node.value)] = first_line + key_node.start_mark.line
     return {str(k): v for k, v in data.items()}, lines
+
+
+# An unclosed bracket or quote is noticed lines later, where its end should have been:
+# those errors name the line that opened it (PyYAML's context mark).
+_OPENED_AT = {
+    "while parsing a flow sequence": "the `[` on this line is never closed; add `]`",
+    "while parsing a flow mapping": "the `{` on this line is never closed; add `}`",
+    "while scanning a quoted scalar": "the quote that starts on this line is never closed",
+}
+
+
+def _describe(exc: yaml.MarkedYAMLError) -> tuple[int, str]:
+    """(0-based line, message) for a YAML syntax error, at the mistake rather than past it."""
+    opened = _OPENED_AT.get(exc.context or "")
+    if opened is not None and exc.context_mark is not None:
+        return exc.context_mark.line, f"YAML error: {opened}"
+    mark = exc.problem_mark or exc.context_mark
+    problem = exc.problem or exc.context or "invalid YAML"
+    hint = "check the syntax of this line"
+    if "mapping values are not allowed" in problem:
+        hint = 'quote a value that contains `: `, like `title: "a: b"`'
+    return (mark.line if mark else 0), f"YAML error: {problem}; {hint}"
