@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from blogsite.config import Config, load_config
+from blogsite.config import Config, load_config, with_base_url
 from blogsite.errors import ConfigError
 
 
@@ -73,3 +73,71 @@ def test_bad_values_are_reported_with_line(
 )
 def test_root_path_of_base_url(base_url: str, root: str) -> None:
     assert Config(base_url=base_url).root_path == root
+
+
+@pytest.mark.parametrize(
+    ("given", "kept"),
+    [
+        ("https://user.github.io/blog", "https://user.github.io/blog/"),
+        ("https://user.github.io/blog/", "https://user.github.io/blog/"),
+        ("http://127.0.0.1:8000", "http://127.0.0.1:8000/"),
+        ("https://例子.中国/博客/", "https://例子.中国/博客/"),
+    ],
+)
+def test_base_url_gets_its_trailing_slash(tmp_path: Path, given: str, kept: str) -> None:
+    config = load_config(write(tmp_path, f"base_url: {given}\n"))
+    assert config.base_url == kept
+    assert config.root_path.endswith("/")
+
+
+@pytest.mark.parametrize(
+    ("line", "words"),
+    [
+        ("base_url: user.github.io/blog/", "`base_url: https://user.github.io/blog/`"),
+        ("base_url: /", "absolute http(s) URL"),
+        ("base_url: https://x.org/?a=1", "query"),
+        ("language: 中文", "`language: zh-CN`"),
+        ("language: chinese", "BCP 47"),
+        ("language: zh_CN", "use `-`"),
+        ("timezone: Beijing", "`timezone: Asia/Shanghai`"),
+        ("paginate: 0", "`paginate: 12`"),
+        ("paginate: 1.5", "`paginate: 12`"),
+        ("summary_length: 3", "`summary_length: 150`"),
+    ],
+)
+def test_each_bad_setting_says_how_to_fix_it(tmp_path: Path, line: str, words: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, f"title: x\n{line}\n"))
+    assert str(caught.value).startswith(f"{tmp_path / 'blogsite.yaml'}:2: ")
+    assert words in str(caught.value)
+
+
+@pytest.mark.parametrize("tag", ["zh-CN", "zh-Hans", "zh-Hant-TW", "en", "en-US", "ja", "yue"])
+def test_real_language_tags_are_accepted(tmp_path: Path, tag: str) -> None:
+    assert load_config(write(tmp_path, f"language: {tag}\n")).language == tag
+
+
+def test_base_url_override_is_checked_like_the_setting() -> None:
+    assert with_base_url(Config(), "https://x.org/blog").base_url == "https://x.org/blog/"
+    with pytest.raises(ConfigError) as caught:
+        with_base_url(Config(), "x.org/blog")
+    assert str(caught.value).startswith("--base-url: ")
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "words"),
+    [
+        ('title: "x\nauthor: me\n', 1, "quote"),
+        ("title: x\nauthor: 'me\ndescription: d\n", 2, "quote"),
+        ("title: x\nnav: [a, b\ndescription: d\n", 2, "`[`"),
+        ("title: x\nnav: {a: 1\n", 2, "`{`"),
+        ("title: x\ndescription: a: b\n", 2, "quote a value"),
+    ],
+)
+def test_yaml_errors_name_the_line_of_the_mistake(
+    tmp_path: Path, text: str, line: int, words: str
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, text))
+    assert f"blogsite.yaml:{line}: YAML error" in str(caught.value)
+    assert words in str(caught.value)

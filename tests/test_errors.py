@@ -61,6 +61,25 @@ BAD_INPUTS = {
     "template-syntax": ({"templates/post.html": "{% if %}\n"}, "post.html", 1),
     "config-unknown-key": ({"blogsite.yaml": "title: x\npagniate: 3\n"}, "blogsite.yaml", 2),
     "no-front-matter": ({"content/posts/bad.md": "# 只有标题\n"}, "content/posts/bad.md", 1),
+    # Each setting that is checked, on the line that sets it.
+    "base-url-no-scheme": (
+        {"blogsite.yaml": "title: x\nbase_url: user.github.io/blog/\n"},
+        "blogsite.yaml",
+        2,
+    ),
+    "base-url-no-host": ({"blogsite.yaml": "base_url: https:///blog/\n"}, "blogsite.yaml", 1),
+    "base-url-ftp": ({"blogsite.yaml": "title: x\n\nbase_url: ftp://x.org/\n"}, "blogsite.yaml", 3),
+    "language-not-a-tag": ({"blogsite.yaml": "title: x\nlanguage: 中文\n"}, "blogsite.yaml", 2),
+    "language-underscore": ({"blogsite.yaml": "language: zh_CN\n"}, "blogsite.yaml", 1),
+    "timezone-unknown": ({"blogsite.yaml": "title: x\ntimezone: Beijing\n"}, "blogsite.yaml", 2),
+    "paginate-zero": ({"blogsite.yaml": "paginate: 0\n"}, "blogsite.yaml", 1),
+    "paginate-text": ({"blogsite.yaml": "title: x\npaginate: ten\n"}, "blogsite.yaml", 2),
+    "config-unclosed-quote": ({"blogsite.yaml": 'title: "x\nauthor: me\n'}, "blogsite.yaml", 1),
+    "front-matter-unclosed-list": (
+        {"content/posts/bad.md": "---\ntitle: t\ndate: 2024-01-01\ntags: [a, b\n---\n"},
+        "content/posts/bad.md",
+        4,
+    ),
 }
 
 
@@ -146,3 +165,35 @@ def test_unreadable_input_is_a_clean_error(tmp_path: Path, setup: str, named: st
     result = run_cli("build", "--source", str(root))
     assert result.returncode == 1
     assert named in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("files", "named"),
+    [
+        ({"blogsite.yaml": "title: x\npaginte: 3\n"}, "mysite/blogsite.yaml:2: "),
+        ({"content/posts/bad.md": "---\ntitle: t\n---\n"}, "mysite/content/posts/bad.md:1: "),
+        ({"templates/post.html": "{% if %}\n"}, "mysite/templates/post.html:1: "),
+        (
+            {"static/posts/good/index.html": "clash"},
+            "mysite/content/posts/good.md: `/posts/good/index.html` is also produced by "
+            "mysite/static/posts/good/index.html",
+        ),
+    ],
+)
+def test_messages_name_files_from_the_current_folder(
+    tmp_path: Path, files: dict[str, str], named: str
+) -> None:
+    """`--source mysite` run from its parent: every path opens from where the command ran."""
+    write_site(tmp_path / "mysite", {**GOOD, **files})
+    result = run_cli("build", "--source", "mysite", cwd=tmp_path)
+    assert result.returncode == 1
+    assert named in result.stderr, result.stderr
+
+
+def test_output_folder_is_named_as_given(tmp_path: Path) -> None:
+    write_site(tmp_path / "mysite", GOOD)
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "notes.txt").write_text("mine")
+    result = run_cli("build", "--source", "mysite", "--output", "out", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.startswith("out: folder is not empty"), result.stderr
