@@ -12,7 +12,7 @@ import pytest
 from conftest import post
 
 from blogsite import output as output_module
-from blogsite.output import MANIFEST, write_outputs
+from blogsite.output import manifest_path, write_outputs
 
 
 def test_names_with_spaces_and_undecodable_bytes(make_site) -> None:
@@ -22,7 +22,7 @@ def test_names_with_spaces_and_undecodable_bytes(make_site) -> None:
     assert site.build().code == 0
     assert (site.public / "docs/my notes.txt").is_file()
     assert (site.public / odd).read_text() == "latin-1 name"
-    assert "docs/my notes.txt" in json.loads((site.public / MANIFEST).read_text())
+    assert "docs/my notes.txt" in json.loads(manifest_path(site.public).read_text())
     # The user's own notes.txt must not be mistaken for part of "my notes.txt".
     (site.public / "notes.txt").write_text("mine")
     (site.root / "static/docs/my notes.txt").unlink()
@@ -89,10 +89,10 @@ def test_concurrent_writers_never_publish_half_a_site(tmp_path: Path) -> None:
         thread.join()
     assert errors == []
     names = sorted(p.name for p in out.iterdir())
-    assert len(names) == 402  # 400 files, index.html and the manifest: a whole site
+    assert len(names) == 401  # 400 files and index.html: a whole site
     first = (out / "f0000.txt").read_bytes()
     assert all((out / f"f{i:04d}.txt").read_bytes() == first for i in range(400))
-    assert [p.name for p in tmp_path.iterdir()] == ["public"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".public.blogsite-files", "public"]
 
 
 def test_output_that_cannot_be_renamed_is_filled_in_place(
@@ -114,7 +114,7 @@ def test_output_that_cannot_be_renamed_is_filled_in_place(
     assert (out / "index.html").read_bytes() == b"2"
     assert not (out / "old.html").exists()
     assert (out / "CNAME").read_text() == "mine"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["public"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".public.blogsite-files", "public"]
 
 
 def test_unwritable_output_is_a_clean_error(make_site) -> None:

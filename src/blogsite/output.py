@@ -22,34 +22,44 @@ from blogsite.errors import OutputError
 # What a build publishes: bytes made in memory, or a file to copy as it is.
 Output = bytes | Path
 
-MANIFEST = ".blogsite-files"
+# The list of files the last build wrote, kept beside the output folder (never inside it,
+# so it is not published): `public/` → `.public.blogsite-files`.
+MANIFEST_SUFFIX = ".blogsite-files"
+# Where builds before 0.2 kept it: inside the output. Read once, then dropped.
+_OLD_MANIFEST = ".blogsite-files"
 # Kept in an output folder that has no manifest yet: what hosts and git put there.
 _HOST_FILES = ("CNAME",)
 _KEPT_SOURCES = ("content", "templates", "static")
 
 
-def check_output_dir(source: Path, output: Path) -> None:
+def manifest_path(output: Path) -> Path:
+    """Where the list of files the last build wrote into `output` is kept."""
+    output = output.absolute()
+    return output.parent / f".{output.name}{MANIFEST_SUFFIX}"
+
+
+def check_output_dir(source: Path, given: Path) -> None:
     """Refuse output folders whose replacement would destroy what the user wrote."""
-    source, output = source.resolve(), output.resolve()
+    source, output = source.resolve(), given.resolve()
     home = Path.home().resolve()
     if output in (Path("/"), home) or output == source or output in source.parents:
         raise OutputError(
-            output, None, "refusing to build into this folder; choose an --output like public/"
+            given, None, "refusing to build into this folder; choose an --output like public/"
         )
     for kept in _KEPT_SOURCES:
         if output == source / kept or (source / kept) in output.parents:
             raise OutputError(
-                output, None, f"refusing to build inside `{kept}/`; choose another --output"
+                given, None, f"refusing to build inside `{kept}/`; choose another --output"
             )
     if output.exists() and not output.is_dir():
-        raise OutputError(output, None, "is a file, not a folder; choose another --output")
+        raise OutputError(given, None, "is a file, not a folder; choose another --output")
     if (output / "content").exists() or (output / "blogsite.yaml").exists():
         raise OutputError(
-            output, None, "this folder holds a site's sources; choose another --output"
+            given, None, "this folder holds a site's sources; choose another --output"
         )
     if output.is_dir() and not _looks_like_output(output):
         raise OutputError(
-            output,
+            given,
             None,
             "folder is not empty and does not look like a previous build; "
             "choose another --output or empty it",
@@ -58,7 +68,7 @@ def check_output_dir(source: Path, output: Path) -> None:
 
 def _looks_like_output(folder: Path) -> bool:
     """Empty, built before, or holding only what a host needs (`.git/`, `CNAME`, dot-files)."""
-    if (folder / MANIFEST).is_file() or (folder / "index.html").is_file():
+    if _read_manifest(folder) is not None or (folder / "index.html").is_file():
         return True
     return all(_is_host_file(entry.name) for entry in folder.iterdir())
 
@@ -72,7 +82,7 @@ def write_outputs(outputs: Mapping[str, Output], output: Path) -> tuple[int, int
 
     Files whose bytes did not change are hard-linked from the previous build, so they are
     not written again. Files in `output` that no build of ours wrote (`.git/`, `CNAME`)
-    are carried over: the manifest `.blogsite-files` lists what the last build wrote.
+    are carried over: the manifest beside the folder lists what the last build wrote.
     """
     output = output.resolve()
     staging = output.parent / f".{output.name}.new-{os.getpid()}"
@@ -83,9 +93,13 @@ def write_outputs(outputs: Mapping[str, Output], output: Path) -> tuple[int, int
             shutil.rmtree(staging, ignore_errors=True)
             staging.mkdir()
             written, unchanged = _write_all(outputs, output, staging)
-            _carry_over(output, staging, set(outputs))
-            _write_manifest(outputs, output, staging)
+            previous = _read_manifest(output)
+            _carry_over(output, staging, set(outputs), previous)
+            # Claim the old and new files before the swap and only the new ones after it,
+            # so an interruption at any point never makes our own files look like the user's.
+            _write_manifest(output, set(outputs) | (previous or set()))
             _swap_in(staging, output)
+            _write_manifest(output, set(outputs))
     except (OSError, ValueError) as exc:
         shutil.rmtree(staging, ignore_errors=True)
         where = getattr(exc, "filename", None) or output
@@ -122,20 +136,24 @@ def _write_all(outputs: Mapping[str, Output], output: Path, staging: Path) -> tu
     return written, unchanged
 
 
-def _write_manifest(outputs: Mapping[str, Output], output: Path, staging: Path) -> None:
+def _write_manifest(output: Path, names: set[str]) -> None:
     # JSON keeps names with spaces, and undecodable bytes as escaped surrogates.
-    manifest = json.dumps(sorted(outputs), ensure_ascii=True, indent=0).encode()
-    previous = output / MANIFEST
-    if not (_same_bytes(previous, manifest) and _link(previous, staging / MANIFEST)):
-        (staging / MANIFEST).write_bytes(manifest)
+    manifest = json.dumps(sorted(names), ensure_ascii=True, indent=0).encode()
+    target = manifest_path(output)
+    fresh = target.with_name(f"{target.name}.{os.getpid()}")
+    fresh.write_bytes(manifest)
+    os.replace(fresh, target)
 
 
 def _read_manifest(output: Path) -> set[str] | None:
-    try:
-        names = json.loads((output / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return {name for name in names if isinstance(name, str)} if isinstance(names, list) else None
+    for path in (manifest_path(output), output / _OLD_MANIFEST):
+        try:
+            names = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(names, list):
+            return {name for name in names if isinstance(name, str)}
+    return None
 
 
 def _link(previous: Path, target: Path) -> bool:
@@ -146,17 +164,16 @@ def _link(previous: Path, target: Path) -> bool:
         return False
 
 
-def _carry_over(output: Path, staging: Path, produced: set[str]) -> None:
-    """Keep what the user put in the output folder; drop only what our builds wrote.
+def _carry_over(output: Path, staging: Path, produced: set[str], ours: set[str] | None) -> None:
+    """Keep what the user put in the output folder; drop only what our builds wrote (`ours`).
 
     Without a manifest (a folder from another tool), only host files are kept.
     """
     if not output.is_dir():
         return
-    ours = _read_manifest(output)
     for path in sorted(output.rglob("*")):
         rel = path.relative_to(output).as_posix()
-        if rel == MANIFEST or rel in produced:
+        if rel == _OLD_MANIFEST or rel in produced:
             continue
         if ours is None and not _is_host_file(rel.split("/", 1)[0]):
             continue
