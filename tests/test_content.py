@@ -15,8 +15,7 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 def source(text: str, name: str = "a") -> Source:
     return Source(
-        path=Path(f"/site/content/posts/{name}.md"),
-        rel=f"content/posts/{name}.md",
+        path=Path(f"content/posts/{name}.md"),
         kind="post",
         name=name,
         bundle=None,
@@ -105,15 +104,23 @@ def test_discover_finds_posts_bundles_and_pages(tmp_path: Path) -> None:
         "content/posts/b/fig.svg": "<svg/>",
         "content/posts/2024/c.md": "x",
         "content/posts/.d.md.swp": "x",
+        "content/posts/e.markdown": "x",
+        "content/posts/f/index.markdown": "x",
+        "content/posts/g.txt": "x",
         "content/about.md": "x",
         "content/notes/index.md": "x",
     }
     for rel, text in files.items():
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_text(text)
-    found = {(s.rel, s.kind, s.name, s.bundle is not None) for s in discover(tmp_path)}
+    found = {
+        (s.path.relative_to(tmp_path).as_posix(), s.kind, s.name, s.bundle is not None)
+        for s in discover(tmp_path)
+    }
     assert found == {
         ("content/posts/a.md", "post", "a", False),
+        ("content/posts/e.markdown", "post", "e", False),
+        ("content/posts/f/index.markdown", "post", "f", True),
         ("content/posts/b/index.md", "post", "b", True),
         ("content/posts/2024/c.md", "post", "c", False),
         ("content/about.md", "page", "about", False),
@@ -127,4 +134,5 @@ def test_non_utf8_file_is_reported(tmp_path: Path) -> None:
     path.write_bytes("---\ntitle: 中文\n".encode("gbk"))
     with pytest.raises(ContentError) as caught:
         discover(tmp_path)
-    assert str(caught.value).startswith("content/posts/a.md:2: not valid UTF-8")
+    # Named as the command named the site folder, so it opens from the current folder.
+    assert str(caught.value).startswith(f"{tmp_path}/content/posts/a.md:2: not valid UTF-8")

@@ -8,24 +8,32 @@ from itertools import pairwise
 
 from blogsite.config import Config
 from blogsite.errors import ContentError
-from blogsite.model import IndexPage, Post, Site, Tag, tag_path
+from blogsite.model import IndexPage, Post, Site, Skipped, SkipReason, Tag, tag_path
 
 # First path segments the generator itself publishes; a standalone page may not take them.
 RESERVED = frozenset({"posts", "page", "tags", "css", "js", "fonts"})
 
 
-def visible(post: Post, *, drafts: bool, future: bool, now: datetime) -> bool:
-    """Whether a post is published in this build."""
+def skip_reason(post: Post, *, drafts: bool, future: bool, now: datetime) -> SkipReason | None:
+    """Why a post is left out of this build, or None if it is published."""
     if post.meta.draft and not drafts:
-        return False
-    return future or post.date <= now
+        return "draft"
+    if not future and post.date > now:
+        return "future"
+    return None
 
 
 def assemble(
     config: Config, posts: Sequence[Post], *, drafts: bool, future: bool, now: datetime
 ) -> Site:
     """Build the `Site` from rendered posts and pages; reports clashing URLs."""
-    shown = [post for post in posts if visible(post, drafts=drafts, future=future, now=now)]
+    reasons = [skip_reason(post, drafts=drafts, future=future, now=now) for post in posts]
+    shown = [post for post, reason in zip(posts, reasons, strict=True) if reason is None]
+    skipped = tuple(
+        Skipped(post.source.shown, reason)
+        for post, reason in zip(posts, reasons, strict=True)
+        if reason is not None
+    )
     _check_unique_paths(shown)
     # Newest first; posts of the same moment by title, so the order never depends on the disk.
     by_title = sorted((post for post in shown if post.kind == "post"), key=lambda post: post.title)
@@ -56,6 +64,7 @@ def assemble(
         tags=tags,
         older=older,
         newer=newer,
+        skipped=skipped,
     )
 
 
@@ -65,7 +74,7 @@ def _check_tag_paths(tags: Sequence[Tag]) -> None:
         other = seen.setdefault(tag.path, tag)
         if other is not tag:
             raise ContentError(
-                tag.posts[0].source.rel,
+                tag.posts[0].source.shown,
                 None,
                 f"tags `{other.name}` and `{tag.name}` would share the page /{tag.path}; "
                 "spell them the same way",
@@ -78,7 +87,7 @@ def _check_unique_paths(posts: Sequence[Post]) -> None:
         first_segment = post.path.split("/", 1)[0]
         if post.kind == "page" and first_segment in RESERVED:
             raise ContentError(
-                post.source.rel,
+                post.source.shown,
                 None,
                 f"a page cannot be published at /{post.path}: `{first_segment}/` is used by "
                 "the site itself; rename the file or set another `slug:`",
@@ -86,9 +95,9 @@ def _check_unique_paths(posts: Sequence[Post]) -> None:
         other = seen.get(post.path)
         if other is not None:
             raise ContentError(
-                post.source.rel,
+                post.source.shown,
                 None,
-                f"slug `{post.slug}` is also used by {other.source.rel}; "
+                f"slug `{post.slug}` is also used by {other.source.shown}; "
                 "give one of them a different `slug:` in its front matter",
             )
         seen[post.path] = post

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -24,14 +24,16 @@ from blogsite.content import (
 from blogsite.errors import ContentError, Diagnostic, OutputError, StrictError
 from blogsite.highlight import theme_css
 from blogsite.markup import MarkdownParser, MarkupSettings, make_markdown, render_markdown
-from blogsite.model import Post, Rendered, Site, Source
+from blogsite.model import Post, Rendered, Site, Skipped, Source
 from blogsite.output import Output, check_output_dir, write_outputs
 from blogsite.templates import make_environment, render_site
 from blogsite.theme import STATIC, TEMPLATES, default_theme_dir
 
 CODE_CSS = "css/code.css"
+# Tells GitHub Pages to publish the folder as it is instead of running Jekyll over it.
+NO_JEKYLL = ".nojekyll"
 # Bump when the Markdown step's output changes for the same input, to invalidate caches.
-MARKUP_VERSION = "1"
+MARKUP_VERSION = "2"
 
 
 @dataclass(frozen=True)
@@ -81,37 +83,54 @@ class SiteBuild:
 
 @dataclass(frozen=True)
 class BuildResult:
+    """What a written build did, for the summary the command prints."""
+
     posts: int
-    pages: int
+    pages: int  # HTML files
+    tags: int
+    static_files: int  # files copied as they are: static/ folders and bundle files
+    skipped: tuple[Skipped, ...]
     written: int
     unchanged: int
     seconds: float
     diagnostics: tuple[Diagnostic, ...]
 
 
-def build_site(options: BuildOptions, cache: BuildCache | None = None) -> SiteBuild:
+# Called with (posts rendered so far, posts in all) while the Markdown stage runs.
+Progress = Callable[[int, int], None]
+
+
+def build_site(
+    options: BuildOptions, cache: BuildCache | None = None, progress: Progress | None = None
+) -> SiteBuild:
     """Run every stage except writing; raises `BlogsiteError` on bad input."""
     cache = cache if cache is not None else BuildCache()
     source_dir = options.source
     config = with_base_url(load_config(source_dir), options.base_url)
-    settings = MarkupSettings(summary_length=config.summary_length, language=config.language)
+    settings = MarkupSettings(
+        summary_length=config.summary_length, language=config.language, root_path=config.root_path
+    )
     now = options.now or datetime.now(config.tzinfo)
     used_keys: set[str] = set()
-    posts = [
-        _make_post(source, config, settings, cache, used_keys) for source in discover(source_dir)
-    ]
+    sources = discover(source_dir)
+    posts = []
+    for done, source in enumerate(sources, start=1):
+        posts.append(_make_post(source, config, settings, cache, used_keys))
+        if progress is not None:
+            progress(done, len(sources))
     site = assemble(config, posts, drafts=options.drafts, future=options.future, now=now)
     theme = default_theme_dir()
     env = make_environment([source_dir / TEMPLATES, theme / TEMPLATES])
     outputs = _Outputs()
     # Theme files first so a site's own static file of the same name wins.
-    outputs.add_all(_static_files(theme / STATIC), "the theme's static/", replace=True)
+    outputs.add_all(_static_files(theme / STATIC), f"{theme / STATIC}/", replace=True)
     outputs.add(CODE_CSS, theme_css().encode(), "the code theme", replace=True)
-    outputs.add_all(_static_files(source_dir / STATIC), f"{STATIC}/", replace=True)
+    outputs.add(NO_JEKYLL, b"", "the build", replace=True)
+    outputs.add_all(_static_files(source_dir / STATIC), f"{source_dir / STATIC}/", replace=True)
     for post in (*site.posts, *site.pages):
         for asset in post.assets:
             rel = asset.relative_to(post.source.bundle or asset.parent).as_posix()
-            outputs.add(post.path + rel, asset, post.source.rel)
+            outputs.add(post.path + rel, asset, post.source.shown)
     for key, page in render_site(env, site).items():
         outputs.add(key, page, _page_origin(site, key))
     outputs.check_nesting()
@@ -168,7 +187,7 @@ class _Outputs:
 def _page_origin(site: Site, key: str) -> str:
     for post in (*site.posts, *site.pages):
         if key == post.path + "index.html":
-            return post.source.rel
+            return post.source.shown
     return "the theme's pages"
 
 
@@ -176,28 +195,31 @@ def _make_post(
     source: Source, config: Config, settings: MarkupSettings, cache: BuildCache, used: set[str]
 ) -> Post:
     meta = parse_front_matter(source, config.tzinfo)
-    key = _digest(meta.body, source.rel, meta.body_line, settings)
+    path = f"posts/{meta.slug}/" if source.kind == "post" else f"{meta.slug}/"
+    url = config.root_path + path
+    key = _digest(meta.body, source.shown, meta.body_line, settings, url)
     used.add(key)
     rendered = cache.rendered.get(key)
     if rendered is None:
         rendered = render_markdown(
             cache.parser(settings),
             meta.body,
-            path=source.rel,
+            path=source.shown,
             first_line=meta.body_line,
             settings=settings,
+            url=url,
         )
         cache.rendered[key] = rendered
         cache.misses += 1
-    path = f"posts/{meta.slug}/" if source.kind == "post" else f"{meta.slug}/"
     return Post(
         source=source, meta=meta, path=path, rendered=rendered, assets=_bundle_assets(source)
     )
 
 
-def _digest(body: str, rel: str, line: int, settings: MarkupSettings) -> str:
-    # The path and first line are part of the key because diagnostics name them.
-    key = f"{MARKUP_VERSION}\0{settings!r}\0{rel}\0{line}\0{body}"
+def _digest(body: str, shown: str, line: int, settings: MarkupSettings, url: str) -> str:
+    # The path and first line are part of the key because diagnostics name them; the URL
+    # because the excerpt's relative links are resolved against it.
+    key = f"{MARKUP_VERSION}\0{settings!r}\0{shown}\0{line}\0{url}\0{body}"
     return hashlib.blake2b(key.encode("utf-8"), digest_size=16).hexdigest()
 
 
@@ -233,7 +255,9 @@ def _files_below(folder: Path, keep_hidden: bool) -> list[Path]:
     return found
 
 
-def build(options: BuildOptions, cache: BuildCache | None = None) -> BuildResult:
+def build(
+    options: BuildOptions, cache: BuildCache | None = None, progress: Progress | None = None
+) -> BuildResult:
     """Build the site and write it to the output folder; the old output survives any failure."""
     started = time.perf_counter()
     if not (options.source / CONTENT_DIR).is_dir():
@@ -241,7 +265,7 @@ def build(options: BuildOptions, cache: BuildCache | None = None) -> BuildResult
             options.source, None, f"no `{CONTENT_DIR}/` folder; is --source the site's folder?"
         )
     check_output_dir(options.source, options.output_dir)
-    result = build_site(options, cache)
+    result = build_site(options, cache, progress)
     if options.strict and result.diagnostics:
         raise StrictError(result.diagnostics)
     written, unchanged = write_outputs(result.outputs, options.output_dir)
@@ -249,6 +273,9 @@ def build(options: BuildOptions, cache: BuildCache | None = None) -> BuildResult
     return BuildResult(
         posts=len(result.site.posts),
         pages=html_pages,
+        tags=len(result.site.tags),
+        static_files=sum(1 for content in result.outputs.values() if isinstance(content, Path)),
+        skipped=result.site.skipped,
         written=written,
         unchanged=unchanged,
         seconds=time.perf_counter() - started,

@@ -12,6 +12,9 @@ from blogsite import __version__
 from blogsite.build import BuildOptions, build
 from blogsite.content import CONTENT_DIR
 from blogsite.errors import BlogsiteError, StrictError
+from blogsite.newpost import new_post
+from blogsite.report import plural, print_summary, progress_bar, skipped_lines
+from blogsite.scaffold import init_site
 from blogsite.serve import ServeOptions, serve
 
 
@@ -38,8 +41,44 @@ def _parser() -> argparse.ArgumentParser:
         "--strict", action="store_true", help="treat warnings (math errors) as errors"
     )
     loudness = build_cmd.add_mutually_exclusive_group()
-    loudness.add_argument("-q", "--quiet", action="store_true", help="print only errors")
-    loudness.add_argument("-v", "--verbose", action="store_true", help="print more detail")
+    loudness.add_argument(
+        "-q", "--quiet", action="store_true", help="print only warnings and errors"
+    )
+    loudness.add_argument(
+        "-v", "--verbose", action="store_true", help="also list each skipped draft or future post"
+    )
+
+    init_cmd = commands.add_parser(
+        "init",
+        help="start a new site in a folder",
+        description="Write a new site into DIR: blogsite.yaml, an example post, empty "
+        "templates/ and static/, a .gitignore and a GitHub Pages workflow. No file is "
+        "ever overwritten.",
+    )
+    init_cmd.add_argument("dir", type=Path, metavar="DIR", help="the new site's folder")
+    init_cmd.add_argument(
+        "--force",
+        action="store_true",
+        help="use a folder that is not empty (files already there are kept as they are)",
+    )
+
+    new_cmd = commands.add_parser(
+        "new",
+        help="write a new draft post",
+        description="Write content/posts/SLUG.md (or a bundle folder) with the title, "
+        "the current date and `draft: true`, and print its path. A Chinese title gets a "
+        "pinyin slug: 第一篇文章 → di-yi-pian-wen-zhang.",
+    )
+    new_cmd.add_argument("title", metavar="TITLE", help="the post's title, in quotes")
+    new_cmd.add_argument("--slug", metavar="S", help="the URL name (default: from the title)")
+    new_cmd.add_argument(
+        "--bundle",
+        action="store_true",
+        help="make a folder SLUG/index.md, for a post with its own images",
+    )
+    new_cmd.add_argument(
+        "--source", type=Path, default=Path("."), metavar="DIR", help="the site folder (default: .)"
+    )
 
     serve_cmd = commands.add_parser(
         "serve",
@@ -108,6 +147,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _build(args)
         if args.command == "serve":
             return _serve(args)
+        if args.command == "init":
+            return _init(args)
+        if args.command == "new":
+            return _new(args)
     except KeyboardInterrupt:
         print("blogsite: interrupted", file=sys.stderr)
         return 130
@@ -124,12 +167,13 @@ def _build(args: argparse.Namespace) -> int:
         strict=args.strict,
     )
     try:
-        result = build(options)
+        with progress_bar(sys.stdout, enabled=not args.quiet) as progress:
+            result = build(options, progress=progress)
     except StrictError as exc:
         for diagnostic in exc.diagnostics:
             print(diagnostic, file=sys.stderr)
         print(
-            f"blogsite: {len(exc.diagnostics)} warning(s) and --strict: nothing written",
+            f"blogsite: {plural(len(exc.diagnostics), 'warning')} and --strict: nothing written",
             file=sys.stderr,
         )
         return 1
@@ -141,13 +185,37 @@ def _build(args: argparse.Namespace) -> int:
             traceback.print_exc()
         print(f"blogsite: internal error: {exc!r}; run with -v and report it", file=sys.stderr)
         return 2
+    for diagnostic in result.diagnostics:
+        print(diagnostic, file=sys.stderr)
     if not args.quiet:
-        for diagnostic in result.diagnostics:
-            print(diagnostic, file=sys.stderr)
-        print(
-            f"Built {result.posts} posts, {result.pages} pages ({result.written} files written, "
-            f"{result.unchanged} unchanged) in {result.seconds:.2f} s → {options.output_dir}"
-        )
+        if args.verbose:
+            for line in skipped_lines(result.skipped):
+                print(line)
+        print_summary(result, str(options.output_dir), sys.stdout, verbose=args.verbose)
+    return 0
+
+
+def _init(args: argparse.Namespace) -> int:
+    try:
+        created = init_site(args.dir, force=args.force)
+    except BlogsiteError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    for path in created.kept:
+        print(f"{path}: exists; left as it is")
+    print(f"Created a site in {args.dir} ({plural(len(created.written), 'file')} written).")
+    print(f"Next: cd {args.dir} && blogsite serve")
+    return 0
+
+
+def _new(args: argparse.Namespace) -> int:
+    try:
+        path = new_post(args.source, args.title, slug=args.slug, bundle=args.bundle)
+    except BlogsiteError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    # Only the path on stdout, so `$EDITOR "$(blogsite new "标题")"` works.
+    print(path)
     return 0
 
 

@@ -16,10 +16,14 @@ from blogsite.yamltext import load_mapping
 
 CONTENT_DIR = "content"
 POSTS_DIR = "posts"
-BUNDLE_INDEX = "index.md"
+# Both endings editors and other generators use for Markdown; a bundle's page is `index.md`.
+MARKDOWN_SUFFIXES = (".md", ".markdown")
+BUNDLE_INDEXES = tuple(f"index{suffix}" for suffix in MARKDOWN_SUFFIXES)
 
-# Files editors and systems leave behind; never content, never published.
-_LEFTOVER = re.compile(r"(~$|\.sw[a-p]$|\.tmp$|^4913$|^#.*#$|^\.#|^Thumbs\.db$|^\.DS_Store$)")
+# Files editors, systems and git's empty-folder habit leave behind; never content, never published.
+_LEFTOVER = re.compile(
+    r"(~$|\.sw[a-p]$|\.tmp$|^4913$|^#.*#$|^\.#|^Thumbs\.db$|^\.DS_Store$|^\.gitkeep$)"
+)
 _FENCE = re.compile(r"^(---|\.\.\.)\s*$")
 _BAD_SLUG = re.compile(r"[/\\?#%\s\x00-\x1f\x7f]|^\.|^$")
 _KNOWN = ("title", "date", "updated", "tags", "summary", "draft", "slug", "toc")
@@ -54,10 +58,10 @@ def _walk(content: Path) -> Iterator[tuple[Path, Kind, Path | None]]:
     for path in content.iterdir():
         if is_ignored(path.name) or path == posts:
             continue
-        if path.is_file() and path.suffix == ".md":
+        if path.is_file() and path.suffix in MARKDOWN_SUFFIXES:
             yield path, "page", None
-        elif path.is_dir() and (path / BUNDLE_INDEX).is_file():
-            yield path / BUNDLE_INDEX, "page", path
+        elif path.is_dir() and (index := bundle_index(path)) is not None:
+            yield index, "page", path
     if posts.is_dir():
         yield from _walk_posts(posts)
 
@@ -67,27 +71,35 @@ def _walk_posts(folder: Path) -> Iterator[tuple[Path, Kind, Path | None]]:
         if is_ignored(path.name):
             continue
         if path.is_dir():
-            if (path / BUNDLE_INDEX).is_file():
-                yield path / BUNDLE_INDEX, "post", path
+            if (index := bundle_index(path)) is not None:
+                yield index, "post", path
             else:
                 yield from _walk_posts(path)
-        elif path.suffix == ".md":
+        elif path.suffix in MARKDOWN_SUFFIXES:
             yield path, "post", None
 
 
+def bundle_index(folder: Path) -> Path | None:
+    """The page of a bundle folder (`index.md` or `index.markdown`), if it is one."""
+    for name in BUNDLE_INDEXES:
+        if (folder / name).is_file():
+            return folder / name
+    return None
+
+
 def _read(site_dir: Path, path: Path, kind: Kind, bundle: Path | None) -> Source:
-    rel = path.relative_to(site_dir).as_posix()
+    shown = path.as_posix()
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise ContentError(rel, None, f"cannot read the file: {exc.strerror}") from None
+        raise ContentError(shown, None, f"cannot read the file: {exc.strerror}") from None
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise ContentError(rel, line, "not valid UTF-8; save the file as UTF-8") from None
+        raise ContentError(shown, line, "not valid UTF-8; save the file as UTF-8") from None
     name = bundle.name if bundle is not None else path.stem
-    return Source(path=path, rel=rel, kind=kind, name=name, bundle=bundle, text=text)
+    return Source(path=path, kind=kind, name=name, bundle=bundle, text=text)
 
 
 def split_front_matter(source: Source) -> tuple[str, str, int]:
@@ -95,7 +107,7 @@ def split_front_matter(source: Source) -> tuple[str, str, int]:
     lines = source.text.splitlines(keepends=True)
     if not lines or not _FENCE.match(lines[0]) or lines[0].startswith("..."):
         raise ContentError(
-            source.rel,
+            source.shown,
             1,
             "missing front matter: start the file with a `---` line, "
             "then `title:` and `date:`, then another `---` line",
@@ -103,16 +115,16 @@ def split_front_matter(source: Source) -> tuple[str, str, int]:
     for number, line in enumerate(lines[1:], start=2):
         if _FENCE.match(line):
             return "".join(lines[1 : number - 1]), "".join(lines[number:]), number + 1
-    raise ContentError(source.rel, 1, "front matter is not closed: add a `---` line after it")
+    raise ContentError(source.shown, 1, "front matter is not closed: add a `---` line after it")
 
 
 def parse_front_matter(source: Source, tz: ZoneInfo) -> FrontMatter:
     """Validate the front matter; dates without a zone are read in `tz`."""
     yaml_text, body, body_line = split_front_matter(source)
-    data, lines = load_mapping(yaml_text, source.rel, first_line=2)
+    data, lines = load_mapping(yaml_text, source.shown, first_line=2)
 
     def fail(key: str | None, message: str) -> ContentError:
-        return ContentError(source.rel, lines.get(key, 1) if key else 1, message)
+        return ContentError(source.shown, lines.get(key, 1) if key else 1, message)
 
     title = data.get("title")
     if title is None or (isinstance(title, str) and not title.strip()):
@@ -140,8 +152,8 @@ def parse_front_matter(source: Source, tz: ZoneInfo) -> FrontMatter:
     if summary is not None and not isinstance(summary, str):
         raise fail("summary", "`summary` must be text")
     slug = str(data["slug"]).strip() if data.get("slug") is not None else source.name
-    if _BAD_SLUG.search(slug):
-        raise fail("slug", f"`slug` {slug!r} cannot hold `/`, `\\`, `?`, `#`, `%` or spaces")
+    if (problem := check_slug(slug)) is not None:
+        raise fail("slug", problem)
     for key in ("draft", "toc"):
         if key in data and not isinstance(data[key], bool | None):
             raise fail(key, f"`{key}` must be `true` or `false`")
@@ -158,6 +170,13 @@ def parse_front_matter(source: Source, tz: ZoneInfo) -> FrontMatter:
         body=body,
         body_line=body_line,
     )
+
+
+def check_slug(slug: str) -> str | None:
+    """Why `slug` cannot name a post's URL, or None if it can."""
+    if _BAD_SLUG.search(slug):
+        return f"`slug` {slug!r} cannot hold `/`, `\\`, `?`, `#`, `%` or spaces"
+    return None
 
 
 def _to_datetime(value: Any, tz: ZoneInfo) -> datetime | None:

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from html import escape
 from html.parser import HTMLParser
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 from markdown_it import MarkdownIt
 from markdown_it.renderer import RendererHTML
@@ -56,6 +57,7 @@ class MarkupSettings:
 
     summary_length: int = 150
     language: str = "en"
+    root_path: str = "/"  # the site's path on its host: `/x` in a link becomes `/blog/x`
 
 
 def slugify(title: str) -> str:
@@ -83,6 +85,8 @@ def make_markdown(settings: MarkupSettings) -> MarkdownIt:
     md.inline.ruler.before("escape", "math_paren", _math_paren)
     md.core.ruler.after("inline", "display_math_paragraph", _display_math_paragraph)
     md.core.ruler.after("display_math_paragraph", "math_lines", _math_lines)
+    if settings.root_path != "/":
+        md.core.ruler.push("site_links", _site_links(settings.root_path))
     titles = _ADMONITION_TITLES["zh" if settings.language.startswith("zh") else "en"]
     for name in ADMONITIONS:
         md.use(container_plugin, name, render=_admonition_renderer(name, titles[name]))
@@ -102,9 +106,14 @@ def render_markdown(
     path: str,
     first_line: int,
     settings: MarkupSettings,
+    url: str = "/",
 ) -> Rendered:
-    """Render one body; math errors become diagnostics, never exceptions."""
-    env: dict[str, Any] = {"path": path, "first_line": first_line, "diagnostics": []}
+    """Render one body; math errors become diagnostics, never exceptions.
+
+    `url` is the page's own URL path (`/blog/posts/a/`): the excerpt, shown on other
+    pages, has its relative links and images resolved against it.
+    """
+    env: dict[str, Any] = {"path": path, "first_line": first_line, "diagnostics": [], "url": url}
     tokens = md.parse(body, env)
     html = md.renderer.render(tokens, md.options, env)
     toc = tuple(
@@ -242,6 +251,39 @@ def _render_math_token(
     return html
 
 
+# --- links ---------------------------------------------------------------------------------
+
+_URL_ATTR = {"link_open": "href", "image": "src"}
+
+
+def _links(tokens: Sequence[Token]) -> Iterator[tuple[Token, str, str]]:
+    """(token, attribute, URL) for each Markdown link and image among `tokens`' children."""
+    for token in tokens:
+        for child in token.children or ():
+            attr = _URL_ATTR.get(child.type)
+            value = child.attrGet(attr) if attr else None
+            if attr and isinstance(value, str):
+                yield child, attr, value
+
+
+def _site_links(root: str) -> Any:
+    """A core rule: links written from the site's root (`/posts/a/`) get the sub-path."""
+
+    def rule(state: StateCore) -> None:
+        for token, attr, value in _links(state.tokens):
+            if value.startswith("/") and not value.startswith("//"):
+                token.attrSet(attr, root + value[1:])
+
+    return rule
+
+
+def _resolve_relative(tokens: Sequence[Token], page_url: str) -> None:
+    """Resolve relative links and images against the page, for HTML shown on other pages."""
+    for token, attr, value in _links(tokens):
+        if value and not value.startswith("/") and not urlsplit(value).scheme:
+            token.attrSet(attr, urljoin(page_url, value))
+
+
 # --- code, images, admonitions ------------------------------------------------------------
 
 
@@ -335,11 +377,13 @@ def _excerpt_html(md: MarkdownIt, tokens: Sequence[Token], env: dict[str, Any]) 
     """What stands before `<!--more-->`, fit to stand among other posts' excerpts.
 
     Heading ids and footnote marks are dropped: on an index page they would repeat or
-    point at notes that are not there. Runs after the body is rendered: it edits tokens.
+    point at notes that are not there; relative links and images are resolved against the
+    post's URL. Runs after the body is rendered: it edits tokens.
     """
     more = _more_index(tokens)
     if more is None:
         return None
+    _resolve_relative(tokens[:more], env["url"])
     for token in tokens[:more]:
         if token.type == "heading_open" and token.attrs:
             token.attrs.pop("id", None)

@@ -15,18 +15,23 @@ from blogsite.config import Config
 from blogsite.errors import Diagnostic
 
 Kind = Literal["post", "page"]
+SkipReason = Literal["draft", "future"]
 
 
 @dataclass(frozen=True)
 class Source:
     """One Markdown file as read from disk."""
 
-    path: Path  # where it is, for reading bundle files
-    rel: str  # relative to the site folder, for messages: `content/posts/a.md`
+    path: Path  # the site folder as the command named it, joined with the file's place
     kind: Kind
     name: str  # file stem, or the bundle's folder name
     bundle: Path | None  # folder whose other files are published beside the page
     text: str
+
+    @property
+    def shown(self) -> str:
+        """The path for messages, relative to the current folder when `--source` was."""
+        return self.path.as_posix()
 
 
 @dataclass(frozen=True)
@@ -189,6 +194,14 @@ class Tag:
 
 
 @dataclass(frozen=True)
+class Skipped:
+    """A source left out of this build, and why (`--drafts`, `--future` bring it in)."""
+
+    path: str
+    reason: SkipReason
+
+
+@dataclass(frozen=True)
 class Site:
     """Everything the templates need, after sorting and pagination."""
 
@@ -200,3 +213,4 @@ class Site:
     # Neighbours are kept as paths, not object references, so posts stay plain values.
     older: Mapping[str, str] = field(default_factory=dict)
     newer: Mapping[str, str] = field(default_factory=dict)
+    skipped: tuple[Skipped, ...] = ()

@@ -26,6 +26,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from blogsite.build import BuildCache, BuildOptions, SiteBuild, build_site
 from blogsite.errors import BlogsiteError
 from blogsite.output import Output, check_output_dir, write_outputs
+from blogsite.report import plural
 from blogsite.theme import default_theme_dir
 from blogsite.watch import Change, Debouncer, start_watching
 
@@ -343,8 +344,9 @@ class Preview:
         self.server, busy = bind(options.host, options.port, self.live, roots)
         self.port = self.server.server_address[1]
         self.url = f"http://{_url_host(options.host)}:{self.port}/"
-        # Links are root-relative to this server, whatever `base_url` says.
-        self.build_options = replace(options.build, source=self.site_dir, base_url=self.url)
+        # Links are root-relative to this server, whatever `base_url` says. The source stays
+        # as the command named it, so messages name files relative to the current folder.
+        self.build_options = replace(options.build, base_url=self.url)
         if busy is not None:
             self.say(f"Port {busy} is in use; using port {self.port} instead.")
         self.debouncer = Debouncer(self.rebuild)
@@ -384,7 +386,7 @@ class Preview:
             except BlogsiteError as exc:
                 self.say(str(exc))
         took = (time.perf_counter() - started) * 1000
-        self.say(f"{verb} {len(result.site.posts)} posts in {took:.0f} ms")
+        self.say(f"{verb} {plural(len(result.site.posts), 'post')} in {took:.0f} ms")
 
     def start(self) -> None:
         """Watch, build once, then rebuild and serve in background threads."""
