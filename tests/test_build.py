@@ -237,7 +237,8 @@ def test_base_url_sub_path_prefixes_every_link(make_site) -> None:
         links = [a["href"] for a in page.find_all("a") if a["href"].startswith("/")]
         links += [tag.get("href") or tag.get("src") for tag in page.find_all(["link", "script"])]
         assert links
-        assert all(link.startswith("/blog/") for link in links), links
+        paths = [link.removeprefix("https://example.org") for link in links]
+        assert all(path.startswith("/blog/") for path in paths), links
 
 
 def test_second_build_writes_nothing_new(make_site) -> None:
@@ -377,3 +378,20 @@ def test_a_rebuild_renders_only_the_changed_post(make_site) -> None:
     assert "改了".encode() in second.outputs["posts/p04/index.html"]
     assert first.outputs["posts/p00/index.html"] == second.outputs["posts/p00/index.html"]
     assert len(cache.rendered) == 13  # the old render of p05 is forgotten
+
+
+def test_canonical_links_carry_the_sub_path_only_when_the_host_is_known(make_site) -> None:
+    site = make_site({"content/posts/a.md": post("A", tags=["深度学习"])})
+    assert site.build("--base-url", "https://user.github.io/blog").code == 0
+    for rel, expected in (
+        ("", "https://user.github.io/blog/"),
+        ("posts/a/", "https://user.github.io/blog/posts/a/"),
+        (
+            "tags/深度学习/",
+            "https://user.github.io/blog/tags/%E6%B7%B1%E5%BA%A6%E5%AD%A6%E4%B9%A0/",
+        ),
+    ):
+        assert site.html(rel).select_one("link[rel=canonical]")["href"] == expected
+    assert site.html("404.html").select_one("link[rel=canonical]") is None
+    assert site.build().code == 0
+    assert site.html("posts/a/").select_one("link[rel=canonical]") is None

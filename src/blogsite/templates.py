@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urljoin, urlsplit
 
 import jinja2
 
@@ -85,11 +85,19 @@ def render_site(env: jinja2.Environment, site: Site) -> dict[str, bytes]:
         """Root-relative URL for a site path, so sub-path deploys keep their prefix."""
         return root + quote(path.lstrip("/"), safe="/")
 
+    # `base_url` without a host (left out) means no absolute URL is known.
+    has_host = bool(urlsplit(site.config.base_url).netloc)
+
+    def abs_url(path: str) -> str | None:
+        """Absolute URL for a site path (canonical links, feeds), or None without a host."""
+        return urljoin(site.config.base_url, url(path)) if has_host else None
+
     posts_by_path = {post.path: post for post in site.posts}
     common: dict[str, Any] = {
         "site": site,
         "config": site.config,
         "url": url,
+        "abs_url": abs_url,
         "tag_url": lambda name: url(tag_path(name)),
         "t": strings,
         "now": datetime.now(site.config.tzinfo),
@@ -98,7 +106,7 @@ def render_site(env: jinja2.Environment, site: Site) -> dict[str, bytes]:
     outputs: dict[str, bytes] = {}
     for name, path, context in _pages(site, posts_by_path):
         outputs[path + "index.html" if path.endswith("/") or not path else path] = _render(
-            env, name, {**common, **context}
+            env, name, {**common, "page_path": path, **context}
         )
     return outputs
 
