@@ -262,7 +262,7 @@ def test_output_option_and_summary_line(make_site, tmp_path: Path) -> None:
     assert run.code == 0
     assert (out / "index.html").is_file()
     assert re.fullmatch(
-        r"Built 2 posts, \d+ pages, 3 tags, 6 static files \(\d+ written, 0 unchanged\) "
+        r"Built 2 posts, \d+ HTML files, 3 tags, 6 static files \(\d+ written, 0 unchanged\) "
         r"in [\d.]+ s → .+\n",
         run.out,
     )

@@ -94,12 +94,18 @@ def test_base_url_gets_its_trailing_slash(tmp_path: Path, given: str, kept: str)
     ("line", "words"),
     [
         ("base_url: user.github.io/blog/", "`base_url: https://user.github.io/blog/`"),
-        ("base_url: /", "absolute http(s) URL"),
+        ("base_url: //x.org/", "absolute http(s) URL"),
+        ("base_url: https://x.org:http/", "absolute http(s) URL"),
+        ("base_url: http://exa mple.org/", "spaces"),
+        ("base_url: https://me:secret@x.org/", "user name"),
+        ("base_url: https://x.org/blog/index.html", "not a file"),
+        ("language: [zh]", "`language: zh-CN`"),
         ("base_url: https://x.org/?a=1", "query"),
         ("language: 中文", "`language: zh-CN`"),
         ("language: chinese", "BCP 47"),
         ("language: zh_CN", "use `-`"),
         ("timezone: Beijing", "`timezone: Asia/Shanghai`"),
+        ("timezone: asia/shanghai", "did you mean `Asia/Shanghai`?"),
         ("paginate: 0", "`paginate: 12`"),
         ("paginate: 1.5", "`paginate: 12`"),
         ("summary_length: 3", "`summary_length: 150`"),
@@ -117,11 +123,16 @@ def test_real_language_tags_are_accepted(tmp_path: Path, tag: str) -> None:
     assert load_config(write(tmp_path, f"language: {tag}\n")).language == tag
 
 
+@pytest.mark.parametrize("unset", ["base_url: /", "base_url:", "base_url: ''"])
+def test_base_url_slash_or_empty_means_unset(tmp_path: Path, unset: str) -> None:
+    assert load_config(write(tmp_path, f"{unset}\n")).base_url == Config().base_url == "/"
+
+
 def test_base_url_override_is_checked_like_the_setting() -> None:
     assert with_base_url(Config(), "https://x.org/blog").base_url == "https://x.org/blog/"
     with pytest.raises(ConfigError) as caught:
         with_base_url(Config(), "x.org/blog")
-    assert str(caught.value).startswith("--base-url: ")
+    assert str(caught.value).startswith("--base-url: must be an absolute http(s) URL")
 
 
 @pytest.mark.parametrize(
@@ -132,6 +143,7 @@ def test_base_url_override_is_checked_like_the_setting() -> None:
         ("title: x\nnav: [a, b\ndescription: d\n", 2, "`[`"),
         ("title: x\nnav: {a: 1\n", 2, "`{`"),
         ("title: x\ndescription: a: b\n", 2, "quote a value"),
+        ("title: x\n  author: me\n", 2, "indentation"),
     ],
 )
 def test_yaml_errors_name_the_line_of_the_mistake(

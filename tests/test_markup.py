@@ -1,5 +1,7 @@
 """The Markdown step: CommonMark extensions, heading ids, TOC, excerpts, reading time."""
 
+from urllib.parse import unquote
+
 import pytest
 from bs4 import BeautifulSoup
 from markup_helpers import render, soup
@@ -7,8 +9,10 @@ from markup_helpers import render, soup
 from blogsite.markup import (
     MarkupSettings,
     is_balanced,
+    make_markdown,
     parse_fence_info,
     parse_line_set,
+    render_markdown,
     slugify,
 )
 
@@ -171,3 +175,44 @@ def test_excerpt_that_would_leave_html_open_falls_back() -> None:
 )
 def test_is_balanced(html: str, balanced: bool) -> None:
     assert is_balanced(html) is balanced
+
+
+def test_links_from_the_site_root_get_the_sub_path() -> None:
+    settings = MarkupSettings(summary_length=150, language="zh-CN", root_path="/blog/")
+    body = (
+        "[a](/posts/a/) ![i](/img/x.png) [b](b/) [c](#c) [d](//cdn.example.org/x) "
+        '[e](mailto:me@example.org) [f](https://example.org/) <a href="/raw/">raw</a>'
+    )
+    page = BeautifulSoup(render(body, settings).html, "html.parser")
+    hrefs = [a["href"] for a in page.find_all("a")]
+    assert hrefs == [
+        "/blog/posts/a/",
+        "b/",
+        "#c",
+        "//cdn.example.org/x",
+        "mailto:me@example.org",
+        "https://example.org/",
+        "/raw/",  # raw HTML is the author's own
+    ]
+    assert page.find("img")["src"] == "/blog/img/x.png"
+
+
+def test_the_excerpt_resolves_relative_links_against_the_post() -> None:
+    body = "![图](fig.svg) [上一篇](../y/) [小结](#小结) [根](/about/)\n\n<!--more-->\n\n## 小结\n"
+    url = "/blog/posts/%E4%B8%AD%E6%96%87/"
+    settings = MarkupSettings(summary_length=150, language="zh-CN", root_path="/blog/")
+    rendered = render_markdown(
+        make_markdown(settings), body, path="a.md", first_line=1, settings=settings, url=url
+    )
+    excerpt = BeautifulSoup(rendered.more_html or "", "html.parser")
+    assert excerpt.find("img")["src"] == url + "fig.svg"
+    # markdown-it percent-encodes link targets; browsers decode a fragment to find its id.
+    assert [unquote(a["href"]) for a in excerpt.find_all("a")] == [
+        "/blog/posts/y/",
+        unquote(url) + "#小结",
+        "/blog/about/",
+    ]
+    # The post's own page keeps its relative links: they work there.
+    page = BeautifulSoup(rendered.html, "html.parser")
+    assert page.find("img")["src"] == "fig.svg"
+    assert [unquote(a["href"]) for a in page.find_all("a")][:2] == ["../y/", "#小结"]

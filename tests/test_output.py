@@ -46,26 +46,28 @@ def test_hidden_files_in_bundles_are_not_published(make_site) -> None:
     assert not (site.public / "posts/a/.ipynb_checkpoints").exists()
 
 
-def test_folder_from_another_tool_keeps_only_host_files(make_site) -> None:
+def test_a_folder_without_a_list_keeps_every_file_and_names_them(make_site) -> None:
+    """A fresh clone of a Pages branch, or a moved folder: nothing says whose files are."""
     site = make_site({"content/posts/a.md": post("A")})
     site.public.mkdir()
     (site.public / "index.html").write_text("old tool")
-    (site.public / "old-page.html").write_text("stale")
+    (site.public / "old-page.html").write_text("stale or mine")
+    (site.public / "google123.html").write_text("site verification")
     (site.public / "CNAME").write_text("example.org")
-    (site.public / ".nojekyll").write_text("")
-    assert site.build().code == 0
-    assert not (site.public / "old-page.html").exists()
+    run = site.build()
+    assert run.code == 0
+    assert (site.public / "old-page.html").read_text() == "stale or mine"
+    assert (site.public / "google123.html").is_file()
     assert (site.public / "CNAME").read_text() == "example.org"
-    assert (site.public / ".nojekyll").exists()
-
-
-def test_a_fresh_pages_worktree_is_accepted(make_site) -> None:
-    site = make_site({"content/posts/a.md": post("A")})
-    (site.public / ".git").mkdir(parents=True)
-    (site.public / ".git/HEAD").write_text("ref: refs/heads/gh-pages\n")
-    (site.public / "CNAME").write_text("example.org")
-    assert site.build().code == 0
-    assert (site.public / ".git/HEAD").is_file() and (site.public / "index.html").is_file()
+    assert "public: kept 2 files that no earlier build listed (google123.html, old-page.html)" in (
+        run.err
+    )
+    assert "index.html" not in run.err.partition("(")[2]  # replaced by the build: not kept
+    # From now on the list exists: the same files are the user's, kept without a word.
+    again = site.build()
+    assert again.err == "" and (site.public / "old-page.html").is_file()
+    (site.public / "old-page.html").unlink()
+    assert site.build().code == 0 and not (site.public / "old-page.html").exists()
 
 
 def test_concurrent_writers_never_publish_half_a_site(tmp_path: Path) -> None:

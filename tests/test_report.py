@@ -20,7 +20,7 @@ class Terminal(io.StringIO):
 def result(**changes: object) -> BuildResult:
     values: dict[str, object] = {
         "posts": 1,
-        "pages": 4,
+        "html_files": 4,
         "tags": 1,
         "static_files": 6,
         "skipped": (),
@@ -42,7 +42,7 @@ def test_plain_summary_outside_a_terminal() -> None:
     skipped = (Skipped("a.md", "draft"), Skipped("b.md", "draft"), Skipped("c.md", "future"))
     print_summary(result(skipped=skipped), "public", out, verbose=False)
     assert out.getvalue() == (
-        "Built 1 post, 4 pages, 1 tag, 6 static files (12 written, 0 unchanged) in 0.50 s"
+        "Built 1 post, 4 HTML files, 1 tag, 6 static files (12 written, 0 unchanged) in 0.50 s"
         " → public\n"
         "Skipped 2 drafts and 1 future post: add --drafts --future to build them;"
         " -v lists them\n"
@@ -52,14 +52,17 @@ def test_plain_summary_outside_a_terminal() -> None:
 
 def test_table_on_a_terminal() -> None:
     out = Terminal()
-    print_summary(result(skipped=(Skipped("a.md", "future"),)), "public", out, verbose=True)
+    # A folder name that looks like rich's markup is printed as it is.
+    skipped = (Skipped("a.md", "future"),)
+    print_summary(result(skipped=skipped), "o[/]", out, verbose=True)
     text = re.sub(r"\x1b\[[0-9;]*m", "", out.getvalue())
     lines = text.splitlines()
-    assert lines[0].strip() == "Built → public"
+    assert lines[0].strip() == "Built → o[/]"
     rows = {line.split()[0]: " ".join(line.split()[1:]) for line in lines[1:] if line.strip()}
     assert rows["posts"] == "1"
-    assert rows["skipped"] == "1 1 future post: add --future to build them"
+    assert rows["skipped"] == "1 1 future post: add --future to build it"
     assert rows["files"] == "12 written, 0 unchanged"
+    assert rows["HTML"] == "files 4 index, posts, pages, tags, 404"
     assert rows["static"] == "files 6 copied as they are"
 
 

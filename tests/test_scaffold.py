@@ -21,7 +21,7 @@ from blogsite.cli import main
 from blogsite.content import check_slug, parse_front_matter
 from blogsite.model import Source
 from blogsite.newpost import new_post, slugify_title
-from blogsite.scaffold import init_site, requirements_text
+from blogsite.scaffold import _git_origin, init_site, install_requirement, requirements_text
 
 
 def shell(command: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -127,9 +127,23 @@ def test_init_refuses_a_file(tmp_path: Path, capsys) -> None:
 
 
 def test_requirements_name_an_installable_blogsite() -> None:
-    lines = [line for line in requirements_text().splitlines() if not line.startswith("#")]
+    text = requirements_text(install_requirement())
+    lines = [line for line in text.splitlines() if not line.startswith("#")]
     assert len(lines) == 1
     assert Requirement(lines[0]).name == "blogsite"
+
+
+def test_a_checkout_with_a_remote_is_named_by_url_and_commit(tmp_path: Path) -> None:
+    git = ["git", "-C", str(tmp_path), "-c", "user.name=t", "-c", "user.email=t@example.org"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "commit", "-q", "--allow-empty", "-m", "x"], check=True)
+    assert _git_origin(tmp_path) is None  # no remote: nothing a deploy machine can fetch
+    url = "https://github.com/someone/blogsite.git"
+    subprocess.run([*git, "remote", "add", "origin", url], check=True)
+    head = subprocess.run([*git, "rev-parse", "HEAD"], capture_output=True, text=True).stdout
+    assert _git_origin(tmp_path) == (url, head.strip())
+    requirement = Requirement(f"blogsite @ git+{url}@{head.strip()}")
+    assert requirement.url is not None and requirement.url.endswith(head.strip())
 
 
 def test_new_post_front_matter(tmp_path: Path) -> None:
@@ -159,6 +173,32 @@ def test_new_bundle_and_bad_slugs(tmp_path: Path, capsys) -> None:
     assert capsys.readouterr().err.startswith("--slug: `slug` 'a/b' cannot hold")
     assert main(["new", "x", "--source", str(tmp_path / "nowhere")]) == 1
     assert "blogsite init" in capsys.readouterr().err
+
+
+def test_new_refuses_slugs_taken_anywhere_below_posts(tmp_path: Path, capsys) -> None:
+    site = tmp_path / "site"
+    files = {
+        "content/posts/leetcode/two-sum.md": "---\ntitle: t\ndate: 2024-01-01\n---\n",
+        "content/posts/2024/hello.md": "---\ntitle: h\ndate: 2024-01-01\n---\n",
+        "content/posts/other.md": "---\ntitle: o\ndate: 2024-01-01\nslug: world\n---\n",
+        "content/posts/old/broken.md": "---\ntitle: [\n---\n",
+    }
+    for rel, text in files.items():
+        (site / rel).parent.mkdir(parents=True, exist_ok=True)
+        (site / rel).write_text(text)
+    before = {p: p.read_bytes() for p in site.rglob("*") if p.is_file()}
+    for title, args, named in (
+        ("LeetCode", ["--bundle"], "content/posts/leetcode: already exists"),
+        ("Hello", [], "content/posts/2024/hello.md: already has the slug `hello`"),
+        ("World", [], "content/posts/other.md: already has the slug `world`"),
+        ("Broken", [], "content/posts/old/broken.md: already has the slug `broken`"),
+    ):
+        assert main(["new", title, *args, "--source", str(site)]) == 1
+        assert capsys.readouterr().err.startswith(f"{site}/{named}")
+    assert {p: p.read_bytes() for p in site.rglob("*") if p.is_file()} == before
+    # A folder of posts does not stop a plain post of the same name.
+    assert main(["new", "LeetCode", "--source", str(site)]) == 0
+    assert capsys.readouterr().out == f"{site}/content/posts/leetcode.md\n"
 
 
 @pytest.mark.parametrize(

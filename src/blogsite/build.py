@@ -24,7 +24,7 @@ from blogsite.content import (
 from blogsite.errors import ContentError, Diagnostic, OutputError, StrictError
 from blogsite.highlight import theme_css
 from blogsite.markup import MarkdownParser, MarkupSettings, make_markdown, render_markdown
-from blogsite.model import Post, Rendered, Site, Skipped, Source
+from blogsite.model import Post, Rendered, Site, Skipped, Source, site_url
 from blogsite.output import Output, check_output_dir, write_outputs
 from blogsite.templates import make_environment, render_site
 from blogsite.theme import STATIC, TEMPLATES, default_theme_dir
@@ -86,7 +86,7 @@ class BuildResult:
     """What a written build did, for the summary the command prints."""
 
     posts: int
-    pages: int  # HTML files
+    html_files: int  # index, post, page, tag and 404 pages
     tags: int
     static_files: int  # files copied as they are: static/ folders and bundle files
     skipped: tuple[Skipped, ...]
@@ -94,6 +94,7 @@ class BuildResult:
     unchanged: int
     seconds: float
     diagnostics: tuple[Diagnostic, ...]
+    unlisted: tuple[str, ...] = ()  # see `output.Written`
 
 
 # Called with (posts rendered so far, posts in all) while the Markdown stage runs.
@@ -196,7 +197,7 @@ def _make_post(
 ) -> Post:
     meta = parse_front_matter(source, config.tzinfo)
     path = f"posts/{meta.slug}/" if source.kind == "post" else f"{meta.slug}/"
-    url = config.root_path + path
+    url = site_url(config.root_path, path)
     key = _digest(meta.body, source.shown, meta.body_line, settings, url)
     used.add(key)
     rendered = cache.rendered.get(key)
@@ -268,16 +269,17 @@ def build(
     result = build_site(options, cache, progress)
     if options.strict and result.diagnostics:
         raise StrictError(result.diagnostics)
-    written, unchanged = write_outputs(result.outputs, options.output_dir)
-    html_pages = sum(1 for rel in result.outputs if rel.endswith(".html"))
+    written = write_outputs(result.outputs, options.output_dir)
+    html_files = sum(1 for rel in result.outputs if rel.endswith(".html"))
     return BuildResult(
         posts=len(result.site.posts),
-        pages=html_pages,
+        html_files=html_files,
         tags=len(result.site.tags),
         static_files=sum(1 for content in result.outputs.values() if isinstance(content, Path)),
         skipped=result.site.skipped,
-        written=written,
-        unchanged=unchanged,
+        written=written.written,
+        unchanged=written.unchanged,
+        unlisted=written.unlisted,
         seconds=time.perf_counter() - started,
         diagnostics=result.diagnostics,
     )

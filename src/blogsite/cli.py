@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 import traceback
 from collections.abc import Sequence
@@ -13,7 +14,13 @@ from blogsite.build import BuildOptions, build
 from blogsite.content import CONTENT_DIR
 from blogsite.errors import BlogsiteError, StrictError
 from blogsite.newpost import new_post
-from blogsite.report import plural, print_summary, progress_bar, skipped_lines
+from blogsite.report import (
+    plural,
+    print_summary,
+    progress_bar,
+    skipped_lines,
+    unlisted_warning,
+)
 from blogsite.scaffold import init_site
 from blogsite.serve import ServeOptions, serve
 
@@ -45,7 +52,10 @@ def _parser() -> argparse.ArgumentParser:
         "-q", "--quiet", action="store_true", help="print only warnings and errors"
     )
     loudness.add_argument(
-        "-v", "--verbose", action="store_true", help="also list each skipped draft or future post"
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="also list each skipped draft or future post (and show the details of a crash)",
     )
 
     init_cmd = commands.add_parser(
@@ -187,6 +197,8 @@ def _build(args: argparse.Namespace) -> int:
         return 2
     for diagnostic in result.diagnostics:
         print(diagnostic, file=sys.stderr)
+    if (warning := unlisted_warning(result.unlisted, str(options.output_dir))) is not None:
+        print(warning, file=sys.stderr)
     if not args.quiet:
         if args.verbose:
             for line in skipped_lines(result.skipped):
@@ -204,7 +216,12 @@ def _init(args: argparse.Namespace) -> int:
     for path in created.kept:
         print(f"{path}: exists; left as it is")
     print(f"Created a site in {args.dir} ({plural(len(created.written), 'file')} written).")
-    print(f"Next: cd {args.dir} && blogsite serve")
+    if created.requirement.startswith("blogsite=="):
+        print(
+            f"Note: the deploy workflow installs `{created.requirement}` (requirements.txt); "
+            "if your blogsite did not come from PyPI, put where it came from on that line."
+        )
+    print(f"Next: cd {shlex.quote(str(args.dir))} && blogsite serve")
     return 0
 
 

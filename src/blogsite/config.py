@@ -9,7 +9,7 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from blogsite.errors import ConfigError
 from blogsite.yamltext import load_mapping
@@ -79,7 +79,8 @@ def make_config(data: dict[str, Any], lines: dict[str, int], path: Path | str) -
             if value is None:
                 value = ""
             if not isinstance(value, str | int | float) or isinstance(value, bool):
-                raise ConfigError(path, line, f"`{key}` must be text, not {value!r}")
+                example = _EXAMPLES.get(key, f"write it like `{key}: some text`")
+                raise ConfigError(path, line, f"`{key}` must be text, not {value!r}; {example}")
             value = str(value)
         values[key] = value
     for key, check in _CHECKS.items():
@@ -92,12 +93,26 @@ def make_config(data: dict[str, Any], lines: dict[str, int], path: Path | str) -
 
 
 def check_base_url(value: str) -> str:
-    """An absolute http(s) URL with a host, ending in `/` (the slash is added if missing)."""
-    parts = urlsplit(value.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    """An absolute http(s) URL with a host, ending in `/` (the slash is added if missing).
+
+    `/` and an empty value mean the key is unset: links stay root-relative.
+    """
+    text = value.strip()
+    if text in ("", "/"):
+        return "/"
+    parts = urlsplit(text)
+    try:
+        port_ok = parts.port is None or parts.port > 0
+    except ValueError:
+        port_ok = False
+    if parts.scheme not in ("http", "https") or not parts.hostname or not port_ok:
         raise ValueError(f"`base_url` must be an absolute http(s) URL with a host, not {value!r}")
+    if any(ch.isspace() for ch in text) or "@" in parts.netloc:
+        raise ValueError(f"`base_url` cannot hold spaces or a user name: {value!r}")
     if parts.query or parts.fragment:
         raise ValueError(f"`base_url` cannot have a query or a fragment: {value!r}")
+    if "." in parts.path.rstrip("/").rpartition("/")[2]:
+        raise ValueError(f"`base_url` must name the site's folder, not a file: {value!r}")
     path = parts.path if parts.path.endswith("/") else parts.path + "/"
     return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
 
@@ -126,10 +141,14 @@ def check_language(value: str) -> str:
 
 
 def check_timezone(value: str) -> str:
+    """An IANA zone name that this machine's zone database (or tzdata) knows."""
     try:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError, OSError):
-        raise ValueError(f"unknown timezone {value!r}") from None
+        # `asia/shanghai` is a common slip: name the zone it meant.
+        same = [zone for zone in available_timezones() if zone.lower() == value.lower()]
+        hint = f" (did you mean `{same[0]}`?)" if same else ""
+        raise ValueError(f"unknown timezone {value!r}{hint}") from None
     return value
 
 
@@ -168,7 +187,7 @@ def with_base_url(config: Config, base_url: str | None) -> Config:
     try:
         checked = check_base_url(base_url)
     except ValueError as exc:
-        message = str(exc).replace("`base_url`", "`--base-url`")
+        message = str(exc).replace("`base_url` ", "", 1)
         raise ConfigError(
             "--base-url",
             None,

@@ -16,7 +16,7 @@ from blogsite.yamltext import load_mapping
 
 CONTENT_DIR = "content"
 POSTS_DIR = "posts"
-# Both endings editors and other generators use for Markdown; a bundle's page is `index.md`.
+# Both endings editors and other generators use for Markdown; a bundle's page is `index.*`.
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 BUNDLE_INDEXES = tuple(f"index{suffix}" for suffix in MARKDOWN_SUFFIXES)
 

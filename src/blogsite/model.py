@@ -10,6 +10,7 @@ from datetime import datetime
 from html import escape
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import quote
 
 from blogsite.config import Config
 from blogsite.errors import Diagnostic
@@ -173,6 +174,11 @@ class IndexPage:
     @property
     def numbers(self) -> list[tuple[int, str]]:
         return [(n, page_path(n)) for n in range(1, self.total + 1)]
+
+
+def site_url(root_path: str, path: str) -> str:
+    """The root-relative URL of a site path (`posts/中文/` → `/blog/posts/%E4%B8%AD%E6%96%87/`)."""
+    return root_path + quote(path.lstrip("/"), safe="/")
 
 
 def page_path(number: int) -> str:

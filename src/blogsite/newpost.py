@@ -7,11 +7,17 @@ import re
 import unicodedata
 from datetime import datetime
 from pathlib import Path
-
-from pypinyin import Style, lazy_pinyin
+from zoneinfo import ZoneInfo
 
 from blogsite.config import load_config
-from blogsite.content import BUNDLE_INDEXES, CONTENT_DIR, POSTS_DIR, check_slug
+from blogsite.content import (
+    CONTENT_DIR,
+    MARKDOWN_SUFFIXES,
+    POSTS_DIR,
+    check_slug,
+    discover,
+    parse_front_matter,
+)
 from blogsite.errors import BlogsiteError
 
 _WORD = re.compile(r"[a-z0-9]+")
@@ -28,6 +34,9 @@ def slugify_title(title: str) -> str:
     `第一篇文章` → `di-yi-pian-wen-zhang`; `LeetCode 42. 接雨水` → `leetcode-42-jie-yu-shui`.
     Accents are dropped (`Café` → `cafe`). At most eight words. Empty when nothing is left.
     """
+    # Imported here: its dictionaries take 150 ms to load, which only `new` should pay.
+    from pypinyin import Style, lazy_pinyin
+
     # pypinyin keeps a run of non-Han text as one item: split it into words ourselves.
     pieces = lazy_pinyin(title, style=Style.NORMAL, errors="default", strict=False)
     words: list[str] = []
@@ -65,16 +74,18 @@ def new_post(
         if problem:
             raise NewPostError("--slug", None, problem)
     posts = site_dir / CONTENT_DIR / POSTS_DIR
-    # A post `a.md` and a bundle `a/index.md` would both be /posts/a/: one may exist.
-    taken = [posts / f"{slug}{suffix}" for suffix in (".md", ".markdown")]
-    taken += [posts / slug / name for name in BUNDLE_INDEXES]
-    for path in taken:
-        if path.exists():
+    for path in [posts / f"{slug}{suffix}" for suffix in MARKDOWN_SUFFIXES] + [posts / slug]:
+        # A folder of posts must not become a bundle by getting an index.md.
+        if path.exists() and (bundle or path.is_file()):
             raise NewPostError(
-                path,
-                None,
-                "already exists; nothing was written. Pick another title or pass --slug",
+                path, None, "already exists; nothing was written. Pick another title or --slug"
             )
+    if (other := _post_with_slug(site_dir, slug, config.tzinfo)) is not None:
+        raise NewPostError(
+            other,
+            None,
+            f"already has the slug `{slug}`; nothing was written. Pick another title or --slug",
+        )
     target = posts / slug / "index.md" if bundle else posts / f"{slug}.md"
     text = (
         "---\n"
@@ -94,3 +105,17 @@ def new_post(
     except OSError as exc:
         raise NewPostError(target, None, f"cannot write: {exc.strerror}") from None
     return target
+
+
+def _post_with_slug(site_dir: Path, slug: str, tz: ZoneInfo) -> Path | None:
+    """The post that is already published at /posts/SLUG/, wherever it is below posts/."""
+    for source in discover(site_dir):
+        if source.kind != "post":
+            continue
+        try:
+            taken = parse_front_matter(source, tz).slug
+        except BlogsiteError:  # a broken post still holds its file name
+            taken = source.name
+        if taken == slug:
+            return source.path
+    return None

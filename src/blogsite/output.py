@@ -15,6 +15,7 @@ import os
 import shutil
 import sys
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from blogsite.errors import OutputError
@@ -27,7 +28,7 @@ Output = bytes | Path
 MANIFEST_SUFFIX = ".blogsite-files"
 # Where builds before 0.2 kept it: inside the output. Read once, then dropped.
 _OLD_MANIFEST = ".blogsite-files"
-# Kept in an output folder that has no manifest yet: what hosts and git put there.
+# What hosts and git put in an output folder: expected there, kept without comment.
 _HOST_FILES = ("CNAME",)
 _KEPT_SOURCES = ("content", "templates", "static")
 
@@ -77,14 +78,25 @@ def _is_host_file(name: str) -> bool:
     return name.startswith(".") or name in _HOST_FILES
 
 
-def write_outputs(outputs: Mapping[str, Output], output: Path) -> tuple[int, int]:
-    """Write into a fresh folder beside `output`, then swap it in; return (written, unchanged).
+@dataclass(frozen=True)
+class Written:
+    """What writing the output folder did."""
+
+    written: int
+    unchanged: int
+    # Files kept from an output folder that came with no list of what a build wrote there:
+    # they may be the user's or an old build's, so they are kept and named, never deleted.
+    unlisted: tuple[str, ...] = ()
+
+
+def write_outputs(outputs: Mapping[str, Output], output: Path) -> Written:
+    """Write into a fresh folder beside `output`, then swap it in.
 
     Files whose bytes did not change are hard-linked from the previous build, so they are
     not written again. Files in `output` that no build of ours wrote (`.git/`, `CNAME`)
     are carried over: the manifest beside the folder lists what the last build wrote.
     """
-    output = output.resolve()
+    given, output = output, output.resolve()
     staging = output.parent / f".{output.name}.new-{os.getpid()}"
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
@@ -94,18 +106,30 @@ def write_outputs(outputs: Mapping[str, Output], output: Path) -> tuple[int, int
             staging.mkdir()
             written, unchanged = _write_all(outputs, output, staging)
             previous = _read_manifest(output)
-            _carry_over(output, staging, set(outputs), previous)
+            unlisted = _carry_over(output, staging, set(outputs), previous)
             # Claim the old and new files before the swap and only the new ones after it,
             # so an interruption at any point never makes our own files look like the user's.
             _write_manifest(output, set(outputs) | (previous or set()))
             _swap_in(staging, output)
-            _write_manifest(output, set(outputs))
+            with contextlib.suppress(OSError):  # the list written above still holds
+                _write_manifest(output, set(outputs))
     except (OSError, ValueError) as exc:
         shutil.rmtree(staging, ignore_errors=True)
-        where = getattr(exc, "filename", None) or output
+        where = _as_given(getattr(exc, "filename", None), {staging: given, output: given})
         reason = getattr(exc, "strerror", None) or str(exc)
-        raise OutputError(where, None, f"cannot write the site: {reason}") from None
-    return written, unchanged
+        raise OutputError(where or given, None, f"cannot write the site: {reason}") from None
+    return Written(written, unchanged, tuple(unlisted))
+
+
+def _as_given(filename: object, names: dict[Path, Path]) -> Path | None:
+    """A path below the staging or resolved output folder, named below the folder as given."""
+    if not isinstance(filename, str | Path):
+        return None
+    path = Path(filename)
+    for folder, shown in names.items():
+        if path.is_relative_to(folder):
+            return shown / path.relative_to(folder)
+    return path
 
 
 @contextlib.contextmanager
@@ -164,21 +188,25 @@ def _link(previous: Path, target: Path) -> bool:
         return False
 
 
-def _carry_over(output: Path, staging: Path, produced: set[str], ours: set[str] | None) -> None:
+def _carry_over(
+    output: Path, staging: Path, produced: set[str], ours: set[str] | None
+) -> list[str]:
     """Keep what the user put in the output folder; drop only what our builds wrote (`ours`).
 
-    Without a manifest (a folder from another tool), only host files are kept.
+    Without a manifest (a clone of a Pages branch, a folder that was moved), nothing says
+    which files are ours: all are kept, and the files other than host files are returned.
     """
+    unlisted: list[str] = []
     if not output.is_dir():
-        return
+        return unlisted
     for path in sorted(output.rglob("*")):
         rel = path.relative_to(output).as_posix()
         if rel == _OLD_MANIFEST or rel in produced:
             continue
-        if ours is None and not _is_host_file(rel.split("/", 1)[0]):
-            continue
         if ours is not None and rel in ours:
             continue
+        if ours is None and path.is_file() and not _is_host_file(rel.split("/", 1)[0]):
+            unlisted.append(rel)
         target = staging / rel
         if target.is_symlink() or target.exists():
             continue
@@ -193,6 +221,7 @@ def _carry_over(output: Path, staging: Path, produced: set[str], ours: set[str] 
             target.parent.mkdir(parents=True, exist_ok=True)
             if not _link(path, target):
                 shutil.copy2(path, target)
+    return unlisted
 
 
 def _swap_in(staging: Path, output: Path) -> None:
@@ -251,6 +280,9 @@ def _recover(output: Path) -> None:
     for stale in [*output.parent.glob(f".{output.name}.new-*"), *leftovers]:
         if stale.exists():
             shutil.rmtree(stale, ignore_errors=True)
+    # A manifest whose writing was interrupted before its rename.
+    for stale in output.parent.glob(f"{manifest_path(output).name}.*"):
+        stale.unlink(missing_ok=True)
 
 
 def _same_bytes(previous: Path, content: Output) -> bool:

@@ -35,9 +35,10 @@ def progress_bar(stream: IO[str], enabled: bool) -> Iterator[Progress | None]:
         yield None
         return
     from rich.console import Console  # 40 ms of imports that only a terminal needs
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+    from rich.progress import BarColumn, MofNCompleteColumn, TimeRemainingColumn
+    from rich.progress import Progress as Bar
 
-    bar = Progress(
+    bar = Bar(
         "Rendering",
         BarColumn(),
         MofNCompleteColumn(),
@@ -80,8 +81,20 @@ def skipped_summary(skipped: tuple[Skipped, ...], verbose: bool) -> str | None:
             flags.append(_HOW_TO_INCLUDE[reason])
     if not counts:
         return None
-    listed = "" if verbose else "; -v lists them"
-    return f"Skipped {' and '.join(counts)}: add {' '.join(flags)} to build them{listed}"
+    them = "it" if len(skipped) == 1 else "them"
+    listed = "" if verbose else f"; -v lists {them}"
+    return f"Skipped {' and '.join(counts)}: add {' '.join(flags)} to build {them}{listed}"
+
+
+def unlisted_warning(unlisted: tuple[str, ...], output: str) -> str | None:
+    """A warning for files kept in an output folder that had no list of what a build wrote."""
+    if not unlisted:
+        return None
+    shown = ", ".join(unlisted[:3]) + (", …" if len(unlisted) > 3 else "")
+    return (
+        f"{output}: kept {plural(len(unlisted), 'file')} that no earlier build listed ({shown}); "
+        "they may be old pages: delete any you do not want, and later builds will keep track"
+    )
 
 
 def print_summary(result: BuildResult, output: str, stream: IO[str], verbose: bool) -> None:
@@ -89,7 +102,7 @@ def print_summary(result: BuildResult, output: str, stream: IO[str], verbose: bo
     skipped = skipped_summary(result.skipped, verbose)
     if not stream.isatty():
         print(
-            f"Built {plural(result.posts, 'post')}, {plural(result.pages, 'page')}, "
+            f"Built {plural(result.posts, 'post')}, {plural(result.html_files, 'HTML file')}, "
             f"{plural(result.tags, 'tag')}, {plural(result.static_files, 'static file')} "
             f"({result.written} written, {result.unchanged} unchanged) "
             f"in {result.seconds:.2f} s → {output}",
@@ -100,13 +113,16 @@ def print_summary(result: BuildResult, output: str, stream: IO[str], verbose: bo
         return
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
-    table = Table(title=f"Built → {output}", show_header=False, box=None, title_justify="left")
+    # Text, not a markup string: a folder named `o[/]` is a name, not a style.
+    title = Text(f"Built → {output}")
+    table = Table(title=title, show_header=False, box=None, title_justify="left")
     table.add_column(style="bold")
     table.add_column(justify="right")
     table.add_column(style="dim")
     table.add_row("posts", str(result.posts), "")
-    table.add_row("pages", str(result.pages), "HTML files")
+    table.add_row("HTML files", str(result.html_files), "index, posts, pages, tags, 404")
     table.add_row("tags", str(result.tags), "")
     table.add_row("static files", str(result.static_files), "copied as they are")
     table.add_row(

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from dataclasses import dataclass
 from importlib import metadata
 from importlib.resources import as_file, files
 from pathlib import Path
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
 
 from blogsite import __version__
 from blogsite.errors import BlogsiteError
@@ -29,6 +32,7 @@ class Created:
 
     written: tuple[Path, ...]
     kept: tuple[Path, ...]
+    requirement: str  # how the deploy workflow installs blogsite
 
 
 def init_site(target: Path, force: bool = False) -> Created:
@@ -42,7 +46,8 @@ def init_site(target: Path, force: bool = False) -> Created:
             "folder is not empty; choose a new folder, or add --force to add the site's "
             "files around what is there (no file is overwritten)",
         )
-    planned = {**_skeleton_files(), REQUIREMENTS: requirements_text().encode()}
+    requirement = install_requirement()
+    planned = {**_skeleton_files(), REQUIREMENTS: requirements_text(requirement).encode()}
     for folder in _EMPTY_FOLDERS:
         planned[f"{folder}/{_KEEP}"] = b""
     written, kept = [], []
@@ -58,7 +63,7 @@ def init_site(target: Path, force: bool = False) -> Created:
         except OSError as exc:
             raise InitError(path, None, f"cannot write: {exc.strerror}") from None
         written.append(path)
-    return Created(written=tuple(written), kept=tuple(kept))
+    return Created(written=tuple(written), kept=tuple(kept), requirement=requirement)
 
 
 def _skeleton_files() -> dict[str, bytes]:
@@ -74,18 +79,22 @@ def _skeleton_files() -> dict[str, bytes]:
         return found
 
 
-def requirements_text() -> str:
+def requirements_text(requirement: str) -> str:
     """`requirements.txt` for the deploy workflow: blogsite from where this copy came."""
     return (
         "# What the deploy workflow installs (pip install -r requirements.txt).\n"
-        "# blogsite as this site was made with; change the line to upgrade or to install\n"
+        "# The blogsite this site was made with; change the line to upgrade, or to install\n"
         "# it from elsewhere (a wheel's URL, or git+https://… of its repository).\n"
-        f"{install_requirement()}\n"
+        f"{requirement}\n"
     )
 
 
 def install_requirement() -> str:
-    """A pip requirement for this blogsite: its URL if installed from one, else its version."""
+    """A pip requirement for this blogsite: where it was installed from, else its version.
+
+    An install from a local checkout (`pip install -e .`) is named by the checkout's
+    `origin` remote and commit, which a deploy machine can fetch.
+    """
     try:
         recorded = metadata.distribution("blogsite").read_text("direct_url.json")
     except metadata.PackageNotFoundError:
@@ -98,4 +107,26 @@ def install_requirement() -> str:
             commit = vcs.get("commit_id", "")
             return f"blogsite @ {vcs['vcs']}+{url}" + (f"@{commit}" if commit else "")
         return f"blogsite @ {url}"
+    if url.startswith("file://"):
+        checkout = _git_origin(Path(url2pathname(urlsplit(url).path)))
+        if checkout is not None:
+            return f"blogsite @ git+{checkout[0]}@{checkout[1]}"
     return f"blogsite=={__version__}"
+
+
+def _git_origin(folder: Path) -> tuple[str, str] | None:
+    """(https URL of `origin`, commit of HEAD) of the git checkout `folder`, if it has both."""
+
+    def git(*args: str) -> str | None:
+        try:
+            done = subprocess.run(
+                ["git", "-C", str(folder), *args], capture_output=True, text=True, timeout=10
+            )
+        except (OSError, subprocess.SubprocessError):
+            return None
+        return done.stdout.strip() if done.returncode == 0 else None
+
+    remote, commit = git("remote", "get-url", "origin"), git("rev-parse", "HEAD")
+    if not remote or not commit or not remote.startswith(("https://", "http://")):
+        return None
+    return remote, commit

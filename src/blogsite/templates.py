@@ -7,12 +7,12 @@ from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import jinja2
 
 from blogsite.errors import TemplateError
-from blogsite.model import Site, tag_path
+from blogsite.model import Site, site_url, tag_path
 
 STRINGS = {
     "en": {
@@ -83,7 +83,7 @@ def render_site(env: jinja2.Environment, site: Site) -> dict[str, bytes]:
 
     def url(path: str) -> str:
         """Root-relative URL for a site path, so sub-path deploys keep their prefix."""
-        return root + quote(path.lstrip("/"), safe="/")
+        return site_url(root, path)
 
     # `base_url` without a host (left out) means no absolute URL is known.
     has_host = bool(urlsplit(site.config.base_url).netloc)

@@ -42,7 +42,7 @@ def load_mapping(
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
-        line, message = _describe(exc)
+        line, message = _describe(exc, text)
         raise error(path, first_line + line, message) from None
     except yaml.YAMLError as exc:
         raise error(path, first_line, f"YAML error: {exc}") from None
@@ -63,17 +63,25 @@ _OPENED_AT = {
     "while parsing a flow sequence": "the `[` on this line is never closed; add `]`",
     "while parsing a flow mapping": "the `{` on this line is never closed; add `}`",
     "while scanning a quoted scalar": "the quote that starts on this line is never closed",
+    "while parsing a flow node": "the `[` or `{` on this line is never closed",
 }
 
 
-def _describe(exc: yaml.MarkedYAMLError) -> tuple[int, str]:
+def _describe(exc: yaml.MarkedYAMLError, text: str) -> tuple[int, str]:
     """(0-based line, message) for a YAML syntax error, at the mistake rather than past it."""
     opened = _OPENED_AT.get(exc.context or "")
     if opened is not None and exc.context_mark is not None:
         return exc.context_mark.line, f"YAML error: {opened}"
     mark = exc.problem_mark or exc.context_mark
+    line = mark.line if mark else 0
     problem = exc.problem or exc.context or "invalid YAML"
     hint = "check the syntax of this line"
     if "mapping values are not allowed" in problem:
-        hint = 'quote a value that contains `: `, like `title: "a: b"`'
-    return (mark.line if mark else 0), f"YAML error: {problem}; {hint}"
+        lines = text.splitlines()
+        source = lines[line] if line < len(lines) else ""
+        hint = (
+            'quote a value that contains `: `, like `title: "a: b"`'
+            if source.count(": ") > 1
+            else "check the indentation of this line against the line above"
+        )
+    return line, f"YAML error: {problem}; {hint}"
