@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from bs4 import BeautifulSoup
+from conftest import post, write_site
 from hypothesis import given
 from hypothesis import strategies as st
 from packaging.requirements import Requirement
@@ -176,16 +177,15 @@ def test_new_bundle_and_bad_slugs(tmp_path: Path, capsys) -> None:
 
 
 def test_new_refuses_slugs_taken_anywhere_below_posts(tmp_path: Path, capsys) -> None:
-    site = tmp_path / "site"
-    files = {
-        "content/posts/leetcode/two-sum.md": "---\ntitle: t\ndate: 2024-01-01\n---\n",
-        "content/posts/2024/hello.md": "---\ntitle: h\ndate: 2024-01-01\n---\n",
-        "content/posts/other.md": "---\ntitle: o\ndate: 2024-01-01\nslug: world\n---\n",
-        "content/posts/old/broken.md": "---\ntitle: [\n---\n",
-    }
-    for rel, text in files.items():
-        (site / rel).parent.mkdir(parents=True, exist_ok=True)
-        (site / rel).write_text(text)
+    site = write_site(
+        tmp_path / "site",
+        {
+            "content/posts/leetcode/two-sum.md": post("t"),
+            "content/posts/2024/hello.md": post("h"),
+            "content/posts/other.md": post("o", slug="world"),
+            "content/posts/old/broken.md": "---\ntitle: [\n---\n",
+        },
+    )
     before = {p: p.read_bytes() for p in site.rglob("*") if p.is_file()}
     for title, args, named in (
         ("LeetCode", ["--bundle"], "content/posts/leetcode: already exists"),
