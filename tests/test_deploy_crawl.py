@@ -279,6 +279,8 @@ def _references(tag: Tag) -> Iterator[tuple[str, str]]:
     """(kind, URL) for every URL attribute of a tag that a browser would fetch or follow."""
     if tag.name in ("a", "area", "link") and tag.has_attr("href"):
         yield f"<{tag.name} href>", str(tag["href"])
+    if tag.name == "form" and tag.has_attr("action"):
+        yield "<form action>", str(tag["action"])
     for name in ("src", "poster"):
         if tag.has_attr(name):
             yield f"<{tag.name} {name}>", str(tag[name])
@@ -499,5 +501,11 @@ def test_the_crawl_reports_what_a_sub_path_deploy_would_break(
     ]
     for problem in expected:
         assert problem in report, f"not reported: {problem}\nreport:\n{report}"
-    # The broken theme has no navigation: About and the tag list are linked from nowhere.
-    assert unreachable(crawl, public) == {"about/index.html", "tags/index.html"}
+    # The broken theme has no navigation: About, the tag list, the archives and the search
+    # page are linked from nowhere.
+    assert unreachable(crawl, public) == {
+        "about/index.html",
+        "tags/index.html",
+        "archives/index.html",
+        "search/index.html",
+    }

@@ -13,6 +13,10 @@ OWNERS = {
     "math_core": "mathml.py",
     "jinja2": "templates.py",
     "yaml": "yamltext.py",
+    "watchdog": "watch.py",
+    "rich": "report.py",
+    "pypinyin": "newpost.py",
+    "pagefind": "search.py",
 }
 
 

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from itertools import pairwise
+from itertools import groupby, pairwise
 
 from blogsite.config import Config
 from blogsite.errors import ContentError
-from blogsite.model import IndexPage, Post, Site, Skipped, SkipReason, Tag, tag_path
+from blogsite.model import Post, Site, Skipped, SkipReason, Tag, Year, paginate, tag_path
 
 # First path segments the generator itself publishes; a standalone page may not take them.
-RESERVED = frozenset({"posts", "page", "tags", "css", "js", "fonts"})
+RESERVED = frozenset(
+    {"posts", "page", "tags", "archives", "search", "pagefind", "css", "js", "fonts"}
+)
 
 
 def skip_reason(post: Post, *, drafts: bool, future: bool, now: datetime) -> SkipReason | None:
@@ -39,18 +41,18 @@ def assemble(
     by_title = sorted((post for post in shown if post.kind == "post"), key=lambda post: post.title)
     articles = sorted(by_title, key=lambda post: post.date, reverse=True)
     pages = tuple(sorted((post for post in shown if post.kind == "page"), key=lambda p: p.path))
-    per_page = config.paginate
-    total = max(1, -(-len(articles) // per_page))
-    index_pages = tuple(
-        IndexPage(number=n, total=total, posts=tuple(articles[(n - 1) * per_page : n * per_page]))
-        for n in range(1, total + 1)
-    )
+    index_pages = paginate(tuple(articles), config.paginate)
     by_tag: dict[str, list[Post]] = {}
     for post in articles:
         for tag in post.tags:
             by_tag.setdefault(tag, []).append(post)
     tags = tuple(
-        Tag(name=name, path=tag_path(name), posts=tuple(tagged))
+        Tag(
+            name=name,
+            path=tag_path(name),
+            posts=tuple(tagged),
+            pages=paginate(tuple(tagged), config.paginate, tag_path(name)),
+        )
         for name, tagged in sorted(by_tag.items(), key=lambda item: (-len(item[1]), item[0]))
     )
     _check_tag_paths(tags)
@@ -64,8 +66,34 @@ def assemble(
         tags=tags,
         older=older,
         newer=newer,
+        related=related_posts(articles),
+        years=tuple(
+            Year(year, tuple(group))
+            # The year as the site's readers count it, whatever offset a date was written in.
+            for year, group in groupby(articles, lambda p: p.date.astimezone(config.tzinfo).year)
+        ),
         skipped=skipped,
     )
+
+
+RELATED = 3
+
+
+def related_posts(posts: Sequence[Post]) -> dict[str, tuple[str, ...]]:
+    """Up to three other posts for each post: most shared tags first, then nearest in date.
+
+    Posts that share no tag are not related; ties keep the newer post first.
+    """
+    related: dict[str, tuple[str, ...]] = {}
+    for post in posts:
+        mine = set(post.tags)
+        scored = [
+            (-len(mine.intersection(other.tags)), abs(other.date - post.date), -index, other.path)
+            for index, other in enumerate(reversed(posts))
+            if other is not post and mine.intersection(other.tags)
+        ]
+        related[post.path] = tuple(path for *_, path in sorted(scored)[:RELATED])
+    return related
 
 
 def _check_tag_paths(tags: Sequence[Tag]) -> None:

@@ -25,8 +25,16 @@ from blogsite.errors import ContentError, Diagnostic, OutputError, StrictError
 from blogsite.highlight import theme_css
 from blogsite.markup import MarkdownParser, MarkupSettings, make_markdown, render_markdown
 from blogsite.model import Post, Rendered, Site, Skipped, Source, site_url
-from blogsite.output import Output, check_output_dir, write_outputs
-from blogsite.templates import make_environment, render_site
+from blogsite.output import Output, check_output_dir, previous_search, write_outputs
+from blogsite.search import (
+    SEARCH_DIR,
+    SearchError,
+    SearchIndex,
+    make_index,
+    pages_digest,
+    searchable,
+)
+from blogsite.templates import ROBOTS, make_environment, render_site
 from blogsite.theme import STATIC, TEMPLATES, default_theme_dir
 
 CODE_CSS = "css/code.css"
@@ -44,6 +52,7 @@ class BuildOptions:
     future: bool = False
     base_url: str | None = None
     strict: bool = False
+    search: bool = True  # index the pages with Pagefind
     now: datetime | None = None  # default: the current time, for hiding future posts
 
     @property
@@ -61,11 +70,22 @@ class BuildCache:
     rendered: dict[str, Rendered] = field(default_factory=dict)
     markdown: dict[MarkupSettings, MarkdownParser] = field(default_factory=dict)
     misses: int = 0  # bodies rendered because no cached result fitted
+    search: SearchIndex | None = None  # the last index, reused while its pages are the same
 
     def parser(self, settings: MarkupSettings) -> MarkdownParser:
         if settings not in self.markdown:
             self.markdown[settings] = make_markdown(settings)
         return self.markdown[settings]
+
+    def search_index(
+        self,
+        outputs: Mapping[str, Output],
+        root_path: str,
+        previous: tuple[str, dict[str, Path]] | None = None,
+    ) -> SearchIndex:
+        """The index of the searchable pages among `outputs`, kept for the next build."""
+        self.search = index_search(outputs, root_path, self.search, previous)
+        return self.search
 
     def keep_only(self, keys: set[str]) -> None:
         """Forget renders the last build did not use, so a long preview does not grow."""
@@ -101,6 +121,26 @@ class BuildResult:
 Progress = Callable[[int, int], None]
 
 
+def index_search(
+    outputs: Mapping[str, Output],
+    root_path: str,
+    last: SearchIndex | None = None,
+    previous: tuple[str, dict[str, Path]] | None = None,
+) -> SearchIndex:
+    """The search index of `outputs`' searchable pages; Pagefind runs only if they changed.
+
+    `last` is the index this process made before; `previous` an earlier build's
+    (digest, files) found in the output folder.
+    """
+    pages = searchable(outputs, root_path)
+    digest = pages_digest(pages)
+    if last is not None and last.digest == digest:
+        return last
+    if previous is not None and previous[0] == digest:
+        return SearchIndex(digest, previous[1])
+    return make_index(pages)
+
+
 def build_site(
     options: BuildOptions, cache: BuildCache | None = None, progress: Progress | None = None
 ) -> SiteBuild:
@@ -133,6 +173,8 @@ def build_site(
             rel = asset.relative_to(post.source.bundle or asset.parent).as_posix()
             outputs.add(post.path + rel, asset, post.source.shown)
     for key, page in render_site(env, site).items():
+        if key == ROBOTS and key in outputs.files:
+            continue  # the site's own static/robots.txt wins
         outputs.add(key, page, _page_origin(site, key))
     outputs.check_nesting()
     shown = {id(post) for post in (*site.posts, *site.pages)}
@@ -266,10 +308,23 @@ def build(
             options.source, None, f"no `{CONTENT_DIR}/` folder; is --source the site's folder?"
         )
     check_output_dir(options.source, options.output_dir)
+    cache = cache if cache is not None else BuildCache()
     result = build_site(options, cache, progress)
     if options.strict and result.diagnostics:
         raise StrictError(result.diagnostics)
-    written = write_outputs(result.outputs, options.output_dir)
+    outputs, diagnostics, digest = dict(result.outputs), result.diagnostics, None
+    if options.search:
+        try:
+            previous = previous_search(options.output_dir, SEARCH_DIR)
+            index = cache.search_index(result.outputs, result.site.config.root_path, previous)
+        except SearchError as exc:
+            if options.strict:
+                raise StrictError((exc.diagnostic,)) from None
+            diagnostics += (exc.diagnostic,)
+        else:
+            outputs.update(index.files)
+            digest = index.digest
+    written = write_outputs(outputs, options.output_dir, digest)
     html_files = sum(1 for rel in result.outputs if rel.endswith(".html"))
     return BuildResult(
         posts=len(result.site.posts),
@@ -281,5 +336,5 @@ def build(
         unchanged=written.unchanged,
         unlisted=written.unlisted,
         seconds=time.perf_counter() - started,
-        diagnostics=result.diagnostics,
+        diagnostics=diagnostics,
     )

@@ -45,7 +45,15 @@ def _parser() -> argparse.ArgumentParser:
         help="where to write the site (default: SOURCE/public)",
     )
     build_cmd.add_argument(
-        "--strict", action="store_true", help="treat warnings (math errors) as errors"
+        "--strict",
+        action="store_true",
+        help="treat warnings (math errors, a search index that could not be made) as errors",
+    )
+    build_cmd.add_argument(
+        "--no-search",
+        dest="search",
+        action="store_false",
+        help="skip the search index (Pagefind)",
     )
     loudness = build_cmd.add_mutually_exclusive_group()
     loudness.add_argument(
@@ -121,6 +129,12 @@ def _parser() -> argparse.ArgumentParser:
         default=True,
         help="show posts dated in the future (default: yes)",
     )
+    serve_cmd.add_argument(
+        "--search",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="index the pages for search after each rebuild (default: yes)",
+    )
     serve_cmd.add_argument("--open", action="store_true", help="open the site in a browser")
     serve_cmd.add_argument(
         "--write",
@@ -175,6 +189,7 @@ def _build(args: argparse.Namespace) -> int:
         future=args.future,
         base_url=args.base_url,
         strict=args.strict,
+        search=args.search,
     )
     try:
         with progress_bar(sys.stdout, enabled=not args.quiet) as progress:
@@ -238,7 +253,11 @@ def _new(args: argparse.Namespace) -> int:
 
 def _serve(args: argparse.Namespace) -> int:
     build_options = BuildOptions(
-        source=args.source, output=args.output, drafts=args.drafts, future=args.future
+        source=args.source,
+        output=args.output,
+        drafts=args.drafts,
+        future=args.future,
+        search=args.search,
     )
     if not (args.source / CONTENT_DIR).is_dir():
         print(

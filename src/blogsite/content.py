@@ -25,6 +25,8 @@ _LEFTOVER = re.compile(
     r"(~$|\.sw[a-p]$|\.tmp$|^4913$|^#.*#$|^\.#|^Thumbs\.db$|^\.DS_Store$|^\.gitkeep$)"
 )
 _FENCE = re.compile(r"^(---|\.\.\.)\s*$")
+# C0 and C1 controls other than tab, line feed and carriage return; XML 1.0 forbids them.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _BAD_SLUG = re.compile(r"[/\\?#%\s\x00-\x1f\x7f]|^\.|^$")
 _KNOWN = ("title", "date", "updated", "tags", "summary", "draft", "slug", "toc")
 
@@ -151,6 +153,10 @@ def parse_front_matter(source: Source, tz: ZoneInfo) -> FrontMatter:
     summary = data.get("summary")
     if summary is not None and not isinstance(summary, str):
         raise fail("summary", "`summary` must be text")
+    # Feeds are XML, which cannot hold control characters: refuse them where they enter.
+    for key, value in (("title", title), ("summary", summary), *(("tags", t) for t in tags)):
+        if isinstance(value, str) and (bad := _CONTROL.search(value)):
+            raise fail(key, f"`{key}` holds the control character U+{ord(bad[0]):04X}; remove it")
     slug = str(data["slug"]).strip() if data.get("slug") is not None else source.name
     if (problem := check_slug(slug)) is not None:
         raise fail("slug", problem)

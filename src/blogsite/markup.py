@@ -35,6 +35,8 @@ from blogsite.text import Piece, count_units, is_cjk, summarize
 
 MORE_MARKER = "<!--more-->"
 ADMONITIONS = ("note", "tip", "warning")
+_ANCHOR_LABELS = {"zh": "本节链接", "en": "Link to this section"}
+_ANCHORED = ("h2", "h3", "h4")
 _ADMONITION_TITLES = {
     "en": {"note": "Note", "tip": "Tip", "warning": "Warning"},
     "zh": {"note": "注意", "tip": "提示", "warning": "警告"},
@@ -58,6 +60,11 @@ class MarkupSettings:
     summary_length: int = 150
     language: str = "en"
     root_path: str = "/"  # the site's path on its host: `/x` in a link becomes `/blog/x`
+
+
+def language_key(settings: MarkupSettings) -> str:
+    """`zh` for any Chinese variant, else `en`: the languages the built-in labels speak."""
+    return "zh" if settings.language.lower().startswith("zh") else "en"
 
 
 def slugify(title: str) -> str:
@@ -87,10 +94,11 @@ def make_markdown(settings: MarkupSettings) -> MarkdownIt:
     md.core.ruler.after("display_math_paragraph", "math_lines", _math_lines)
     if settings.root_path != "/":
         md.core.ruler.push("site_links", _site_links(settings.root_path))
-    titles = _ADMONITION_TITLES["zh" if settings.language.startswith("zh") else "en"]
+    titles = _ADMONITION_TITLES[language_key(settings)]
     for name in ADMONITIONS:
         md.use(container_plugin, name, render=_admonition_renderer(name, titles[name]))
     md.use(anchors_plugin, min_level=1, max_level=4, slug_func=slugify)
+    md.add_render_rule("heading_close", _heading_close(_ANCHOR_LABELS[language_key(settings)]))
     for token_type in _MATH_TYPES:
         md.add_render_rule(token_type, _render_math_token)
     md.add_render_rule("math_unclosed", lambda self, tokens, idx, *_: escape(tokens[idx].content))
@@ -282,6 +290,32 @@ def _resolve_relative(tokens: Sequence[Token], page_url: str) -> None:
     for token, attr, value in _links(tokens):
         if value and not value.startswith("/") and not urlsplit(value).scheme:
             token.attrSet(attr, urljoin(page_url, value))
+
+
+# --- headings ------------------------------------------------------------------------------
+
+
+def _heading_close(label: str) -> Any:
+    """Ends an h2–h4 that has an id with a link to itself, for sharing a section's address."""
+
+    def render(
+        self: RendererHTML,
+        tokens: Sequence[Token],
+        idx: int,
+        options: OptionsDict,
+        env: dict[str, Any],
+    ) -> str:
+        opening = tokens[idx - 2] if idx >= 2 else None
+        heading_id = opening.attrGet("id") if opening is not None else None
+        if tokens[idx].tag not in _ANCHORED or not heading_id:
+            return f"</{tokens[idx].tag}>\n"
+        href = escape("#" + str(heading_id))
+        return (
+            f'<a class="anchor" href="{href}" aria-label="{label}" data-pagefind-ignore>#</a>'
+            f"</{tokens[idx].tag}>\n"
+        )
+
+    return render
 
 
 # --- code, images, admonitions ------------------------------------------------------------

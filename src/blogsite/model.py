@@ -7,6 +7,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from html import escape
 from pathlib import Path
 from typing import Any, Literal
@@ -14,6 +15,7 @@ from urllib.parse import quote
 
 from blogsite.config import Config
 from blogsite.errors import Diagnostic
+from blogsite.text import plain_text
 
 Kind = Literal["post", "page"]
 SkipReason = Literal["draft", "future"]
@@ -145,26 +147,32 @@ class Post:
             return f"<p>{escape(self.meta.summary)}</p>"
         return self.rendered.auto_summary_html
 
+    @property
+    def description(self) -> str:
+        """The excerpt as one line of plain text, for `<meta name=description>` and previews."""
+        return self.meta.summary or plain_text(self.excerpt)
+
 
 @dataclass(frozen=True)
 class IndexPage:
-    """One page of the paginated "Latest updates" list."""
+    """One page of a paginated list of posts: "Latest updates", or one tag's posts."""
 
     number: int  # 1-based
     total: int
     posts: tuple[Post, ...]
+    base: str = ""  # the list's first page: "" for the index, `tags/<name>/` for a tag
 
     @property
     def path(self) -> str:
-        return page_path(self.number)
+        return page_path(self.number, self.base)
 
     @property
     def prev_path(self) -> str | None:
-        return page_path(self.number - 1) if self.number > 1 else None
+        return page_path(self.number - 1, self.base) if self.number > 1 else None
 
     @property
     def next_path(self) -> str | None:
-        return page_path(self.number + 1) if self.number < self.total else None
+        return page_path(self.number + 1, self.base) if self.number < self.total else None
 
     @property
     def has_math(self) -> bool:
@@ -173,7 +181,16 @@ class IndexPage:
 
     @property
     def numbers(self) -> list[tuple[int, str]]:
-        return [(n, page_path(n)) for n in range(1, self.total + 1)]
+        return [(n, page_path(n, self.base)) for n in range(1, self.total + 1)]
+
+
+def paginate(posts: tuple[Post, ...], per_page: int, base: str = "") -> tuple[IndexPage, ...]:
+    """Split `posts` into pages of `per_page`; an empty list still has its first page."""
+    total = max(1, -(-len(posts) // per_page))
+    return tuple(
+        IndexPage(n, total, posts[(n - 1) * per_page : n * per_page], base)
+        for n in range(1, total + 1)
+    )
 
 
 def site_url(root_path: str, path: str) -> str:
@@ -181,9 +198,9 @@ def site_url(root_path: str, path: str) -> str:
     return root_path + quote(path.lstrip("/"), safe="/")
 
 
-def page_path(number: int) -> str:
-    """URL path of index page `number`: page 1 is the site root."""
-    return "" if number == 1 else f"page/{number}/"
+def page_path(number: int, base: str = "") -> str:
+    """URL path of page `number` of a list whose first page is `base` (the site root: "")."""
+    return base if number == 1 else f"{base}page/{number}/"
 
 
 def tag_path(name: str) -> str:
@@ -196,7 +213,16 @@ def tag_path(name: str) -> str:
 class Tag:
     name: str
     path: str  # `tags/<name>/`
-    posts: tuple[Post, ...]
+    posts: tuple[Post, ...]  # newest first
+    pages: tuple[IndexPage, ...]  # paginated like the index
+
+
+@dataclass(frozen=True)
+class Year:
+    """One year of the archives."""
+
+    year: int
+    posts: tuple[Post, ...]  # newest first
 
 
 @dataclass(frozen=True)
@@ -219,4 +245,11 @@ class Site:
     # Neighbours are kept as paths, not object references, so posts stay plain values.
     older: Mapping[str, str] = field(default_factory=dict)
     newer: Mapping[str, str] = field(default_factory=dict)
+    related: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    years: tuple[Year, ...] = ()  # the archives, newest year first
     skipped: tuple[Skipped, ...] = ()
+
+    @cached_property
+    def post_at(self) -> Mapping[str, Post]:
+        """Each post by the path it is published at (`posts/a/`)."""
+        return {post.path: post for post in self.posts}

@@ -17,6 +17,7 @@ import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from blogsite.errors import OutputError
 
@@ -89,12 +90,15 @@ class Written:
     unlisted: tuple[str, ...] = ()
 
 
-def write_outputs(outputs: Mapping[str, Output], output: Path) -> Written:
+def write_outputs(
+    outputs: Mapping[str, Output], output: Path, search_digest: str | None = None
+) -> Written:
     """Write into a fresh folder beside `output`, then swap it in.
 
     Files whose bytes did not change are hard-linked from the previous build, so they are
     not written again. Files in `output` that no build of ours wrote (`.git/`, `CNAME`)
-    are carried over: the manifest beside the folder lists what the last build wrote.
+    are carried over: the manifest beside the folder lists what the last build wrote, and
+    the digest of the pages its search index was made from.
     """
     given, output = output, output.resolve()
     staging = output.parent / f".{output.name}.new-{os.getpid()}"
@@ -109,10 +113,10 @@ def write_outputs(outputs: Mapping[str, Output], output: Path) -> Written:
             unlisted = _carry_over(output, staging, set(outputs), previous)
             # Claim the old and new files before the swap and only the new ones after it,
             # so an interruption at any point never makes our own files look like the user's.
-            _write_manifest(output, set(outputs) | (previous or set()))
+            _write_manifest(output, set(outputs) | (previous or set()), None)
             _swap_in(staging, output)
             with contextlib.suppress(OSError):  # the list written above still holds
-                _write_manifest(output, set(outputs))
+                _write_manifest(output, set(outputs), search_digest)
     except (OSError, ValueError) as exc:
         shutil.rmtree(staging, ignore_errors=True)
         where = _as_given(getattr(exc, "filename", None), {staging: given, output: given})
@@ -160,24 +164,46 @@ def _write_all(outputs: Mapping[str, Output], output: Path, staging: Path) -> tu
     return written, unchanged
 
 
-def _write_manifest(output: Path, names: set[str]) -> None:
+def _write_manifest(output: Path, names: set[str], search_digest: str | None) -> None:
     # JSON keeps names with spaces, and undecodable bytes as escaped surrogates.
-    manifest = json.dumps(sorted(names), ensure_ascii=True, indent=0).encode()
+    record = {"files": sorted(names), "search": search_digest}
     target = manifest_path(output)
     fresh = target.with_name(f"{target.name}.{os.getpid()}")
-    fresh.write_bytes(manifest)
+    fresh.write_bytes(json.dumps(record, ensure_ascii=True, indent=0).encode())
     os.replace(fresh, target)
 
 
-def _read_manifest(output: Path) -> set[str] | None:
+def _read_record(output: Path) -> dict[str, Any] | None:
     for path in (manifest_path(output), output / _OLD_MANIFEST):
         try:
-            names = json.loads(path.read_text(encoding="utf-8"))
+            record = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             continue
-        if isinstance(names, list):
-            return {name for name in names if isinstance(name, str)}
+        if isinstance(record, list):  # before 0.2: the list of files alone
+            record = {"files": record}
+        if isinstance(record, dict) and isinstance(record.get("files"), list):
+            return record
     return None
+
+
+def _read_manifest(output: Path) -> set[str] | None:
+    record = _read_record(output)
+    if record is None:
+        return None
+    return {name for name in record["files"] if isinstance(name, str)}
+
+
+def previous_search(output: Path, folder: str) -> tuple[str, dict[str, Path]] | None:
+    """The last build's search digest and its index files below `folder`, if all still exist."""
+    output = output.resolve()
+    record = _read_record(output)
+    if record is None or not isinstance(record.get("search"), str):
+        return None
+    names = [name for name in record["files"] if str(name).startswith(folder + "/")]
+    files = {name: output / name for name in names}
+    if not files or not all(path.is_file() and not path.is_symlink() for path in files.values()):
+        return None
+    return record["search"], files
 
 
 def _link(previous: Path, target: Path) -> bool:

@@ -23,16 +23,18 @@ from importlib.resources import files
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from blogsite.build import BuildCache, BuildOptions, SiteBuild, build_site
+from blogsite.build import BuildCache, BuildOptions, SiteBuild, build_site, index_search
 from blogsite.errors import BlogsiteError
 from blogsite.output import Output, check_output_dir, write_outputs
 from blogsite.report import plural
+from blogsite.search import SearchError, SearchIndex
 from blogsite.theme import default_theme_dir
 from blogsite.watch import Change, Debouncer, start_watching
 
 EVENTS_PATH = "/__blogsite/events"
 SCRIPT_PATH = "/__blogsite/livereload.js"
 KEEPALIVE_SECONDS = 10.0
+SEARCH_DELAY = 0.5  # seconds from publishing a build to indexing it
 _BODY_END = re.compile(rb"</body\s*>", re.IGNORECASE)
 
 TEXT_TYPES = {
@@ -144,6 +146,14 @@ class LiveSite:
     def snapshot(self) -> Snapshot:
         with self._changed:
             return self._snapshot
+
+    def add(self, files: Mapping[str, Output], built_from: Mapping[str, Output]) -> bool:
+        """Serve `files` too (a search index), only if the build they belong to is still live."""
+        with self._changed:
+            if self._snapshot.outputs is not built_from:
+                return False
+            self._snapshot = replace(self._snapshot, outputs={**built_from, **files})
+            return True
 
     def publish(self, outputs: Mapping[str, Output], style_only: bool) -> None:
         """A rebuild succeeded: serve it and tell the browsers."""
@@ -351,6 +361,8 @@ class Preview:
             self.say(f"Port {busy} is in use; using port {self.port} instead.")
         self.debouncer = Debouncer(self.rebuild)
         self._threads: list[threading.Thread] = []
+        self._indexing = threading.Lock()
+        self._search: SearchIndex | None = None
         self._observer = None
 
     def first_build(self) -> None:
@@ -370,10 +382,29 @@ class Preview:
             self.say(f"blogsite: internal error during rebuild: {exc!r}")
             return
         self.live.publish(result.outputs, style_only=changes <= {Change.STYLE})
+        if self.build_options.search:
+            # After the reload: the page is there at once, its search a moment later.
+            root = result.site.config.root_path
+            thread = threading.Thread(target=self._index, args=(result.outputs, root), daemon=True)
+            thread.start()
         try:
             self._after_build(result, started, verb)
         except Exception as exc:  # noqa: BLE001 - e.g. --write failing: report, keep serving
             self.say(f"blogsite: after the rebuild: {exc!r}")
+
+    def _index(self, outputs: Mapping[str, Output], root_path: str) -> None:
+        """Index one build's pages; served only while that build is still the live one."""
+        # Let the browsers reload first, and skip builds that a quick next save replaces.
+        time.sleep(SEARCH_DELAY)
+        with self._indexing:  # one Pagefind at a time; a newer build's thread waits
+            if self.live.snapshot.outputs is not outputs:
+                return  # superseded while waiting: its index would describe old pages
+            try:
+                self._search = index_search(outputs, root_path, self._search)
+            except SearchError as exc:
+                self.say(str(exc))
+                return
+            self.live.add(self._search.files, built_from=outputs)
 
     def _after_build(self, result: SiteBuild, started: float, verb: str) -> None:
         for diagnostic in result.diagnostics:

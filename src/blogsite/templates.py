@@ -12,7 +12,11 @@ from urllib.parse import urljoin, urlsplit
 import jinja2
 
 from blogsite.errors import TemplateError
+from blogsite.feeds import FEED, absolute_content, feeds, sitemap_rows
 from blogsite.model import Site, site_url, tag_path
+
+# A site's own `static/robots.txt` replaces the generated one.
+ROBOTS = "robots.txt"
 
 STRINGS = {
     "en": {
@@ -33,6 +37,15 @@ STRINGS = {
         "copied": "Copied",
         "skip": "Skip to content",
         "no_posts": "No posts yet.",
+        "archives": "Archives",
+        "search": "Search",
+        "all_tags": "All tags",
+        "related": "Related posts",
+        "search_unavailable": "Search is not available on this copy of the site.",
+        "search_needs_js": "Search needs JavaScript.",
+        "anchor": "Link to this section",
+        "post_count": "{n} post",
+        "posts_count": "{n} posts",
     },
     "zh": {
         "older": "上一篇",
@@ -52,6 +65,15 @@ STRINGS = {
         "copied": "已复制",
         "skip": "跳到正文",
         "no_posts": "还没有文章。",
+        "archives": "归档",
+        "search": "搜索",
+        "all_tags": "全部标签",
+        "related": "相关文章",
+        "search_unavailable": "这份站点没有搜索索引。",
+        "search_needs_js": "搜索需要启用 JavaScript。",
+        "anchor": "本节链接",
+        "post_count": "{n} 篇文章",
+        "posts_count": "{n} 篇文章",
     },
 }
 
@@ -76,7 +98,7 @@ def _datefmt(moment: datetime, fmt: str = "%Y-%m-%d") -> str:
 
 
 def render_site(env: jinja2.Environment, site: Site) -> dict[str, bytes]:
-    """Every HTML file of the site, keyed by its path below the output folder."""
+    """Every page, feed and listing of the site, keyed by its path below the output folder."""
     root = site.config.root_path
     language = site.config.language
     strings = STRINGS["zh" if language.lower().startswith("zh") else "en"]
@@ -92,7 +114,6 @@ def render_site(env: jinja2.Environment, site: Site) -> dict[str, bytes]:
         """Absolute URL for a site path (canonical links, feeds), or None without a host."""
         return urljoin(site.config.base_url, url(path)) if has_host else None
 
-    posts_by_path = {post.path: post for post in site.posts}
     common: dict[str, Any] = {
         "site": site,
         "config": site.config,
@@ -101,36 +122,47 @@ def render_site(env: jinja2.Environment, site: Site) -> dict[str, bytes]:
         "tag_url": lambda name: url(tag_path(name)),
         "t": strings,
         "now": datetime.now(site.config.tzinfo),
+        "description": site.config.description,
+        "has_feed": has_host,
+        "feed_path": FEED,
+        "feed_content": lambda post: absolute_content(abs_url, post),
     }
 
     outputs: dict[str, bytes] = {}
-    for name, path, context in _pages(site, posts_by_path):
-        outputs[path + "index.html" if path.endswith("/") or not path else path] = _render(
-            env, name, {**common, "page_path": path, **context}
-        )
+    for name, path, context in _pages(site, has_host):
+        key = path + "index.html" if path.endswith("/") or not path else path
+        outputs[key] = _render(env, name, {**common, "page_path": path, **context})
     return outputs
 
 
-def _pages(site: Site, posts_by_path: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
-    """(template, output path, context) for each page the site has."""
+def _pages(site: Site, has_host: bool) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """(template, output path, context) for each file the templates make: one row each."""
     for index_page in site.index_pages:
         yield "index.html", index_page.path, {"index_page": index_page}
     for post in site.posts:
-        yield (
-            "post.html",
-            post.path,
-            {
-                "post": post,
-                "older": posts_by_path.get(site.older.get(post.path, "")),
-                "newer": posts_by_path.get(site.newer.get(post.path, "")),
-            },
-        )
+        context = {
+            "post": post,
+            "older": site.post_at.get(site.older.get(post.path, "")),
+            "newer": site.post_at.get(site.newer.get(post.path, "")),
+            "related": [site.post_at[path] for path in site.related.get(post.path, ())],
+            "description": post.description,
+        }
+        yield "post.html", post.path, context
     for page in site.pages:
-        yield "page.html", page.path, {"post": page}
+        yield "page.html", page.path, {"post": page, "description": page.description}
     yield "tags.html", "tags/", {}
     for tag in site.tags:
-        yield "tag.html", tag.path, {"tag": tag}
+        for index_page in tag.pages:
+            yield "tag.html", index_page.path, {"tag": tag, "index_page": index_page}
+    yield "archives.html", "archives/", {}
+    yield "search.html", "search/", {}
     yield "404.html", "404.html", {}
+    # Feeds and the sitemap are made of absolute URLs: without a host there are none.
+    if has_host:
+        for feed in feeds(site):
+            yield "atom.xml", feed.path, {"feed": feed}
+        yield "sitemap.xml", "sitemap.xml", {"rows": sitemap_rows(site)}
+    yield "robots.txt", ROBOTS, {}
 
 
 def _render(env: jinja2.Environment, name: str, context: dict[str, Any]) -> bytes:

@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
+from html.parser import HTMLParser
 from typing import Literal
 
 # One unit per Han/Kana/Hangul character, one per Latin word (digits and inner ' - . count as part).
@@ -123,3 +124,42 @@ def _piece_html(piece: Piece) -> str:
     if piece.kind == "code":
         return f"<code>{escape(piece.value, quote=False)}</code>" if piece.value else ""
     return escape(piece.value, quote=False)
+
+
+class _Text(HTMLParser):
+    """Collects an HTML fragment's text; footnote marks and scripts say nothing."""
+
+    _SILENT = frozenset({"script", "style", "sup", "template"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.silent = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self._SILENT:
+            self.silent += 1
+        elif tag in ("p", "br", "li", "div"):
+            self.parts.append(" ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self._SILENT and self.silent:
+            self.silent -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self.silent:
+            self.parts.append(data)
+
+
+def plain_text(html: str, limit: int = 200) -> str:
+    """The text of an HTML fragment, for a meta description: one line, at most `limit` chars.
+
+    A formula keeps the text of its symbols (`α`, `xi`), never its TeX or MathML markup.
+    """
+    parser = _Text()
+    parser.feed(html)
+    parser.close()
+    text = re.sub(r"\s+", " ", "".join(parser.parts)).strip()
+    # No space is left between Chinese characters where a line of the source ended.
+    text = re.sub(r"(?<=[\u3000-\u9fff]) (?=[\u3000-\u9fff])", "", text)
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + ELLIPSIS
