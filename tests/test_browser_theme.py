@@ -58,7 +58,9 @@ def _site_files() -> dict[str, str]:
         "Math and code", date="2024-02-01", tags=["math"], body=MATH_BODY
     )
     files["content/posts/picture/index.md"] = post(
-        "Picture", date="2024-02-02", body="A figure:\n\n![a diagram](diagram.svg)\n"
+        "Picture",
+        date="2024-02-02",
+        body="A figure:\n\n![a diagram](diagram.svg)\n\n## A section\n\nText.\n",
     )
     files["content/posts/picture/diagram.svg"] = SVG
     return files
@@ -369,3 +371,21 @@ def test_bundled_svg_image_loads(open_tab: Any, served: Served) -> None:
     natural = page.evaluate("document.querySelector('.content img').naturalWidth")
     assert natural == 240
     assert image.bounding_box()["width"] > 0
+
+
+def test_section_links_show_on_hover_and_keyboard_focus(open_tab: Any) -> None:
+    tab = open_tab(has_touch=False)
+    page = tab.open("posts/picture/")
+    anchor = page.locator("h2#a-section a.anchor")
+    opacity = "el => getComputedStyle(el).opacity"
+    assert anchor.evaluate(opacity) == "0"
+    page.locator("h2#a-section").hover()
+    assert anchor.evaluate(opacity) == "1"
+    page.mouse.move(0, 0)
+    # Reachable by keyboard: Tab moves through the page's links until it lands on it.
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.classList.contains('anchor')"):
+            break
+    assert page.evaluate("document.activeElement.getAttribute('href')") == "#a-section"
+    assert anchor.evaluate(opacity) == "1"
