@@ -4,22 +4,16 @@ checked against the posts' own front matter."""
 from __future__ import annotations
 
 import json
-import re
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import datetime
 from pathlib import Path
-from typing import Any
-from urllib.parse import quote, unquote, urlsplit
-from zoneinfo import ZoneInfo
+from urllib.parse import unquote, urlsplit
 
 import feedparser
 import pytest
-import yaml
 from bs4 import BeautifulSoup
 from conftest import REPO
-
-from blogsite.cli import main
+from frontmatter import Front, build_site, front_matter, read_config, site_posts
 
 BASE = "https://example.org/blog/"
 ROOT = urlsplit(BASE).path  # `/blog/`: where root-relative links start
@@ -28,75 +22,23 @@ XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
 FEED_SIZE = 20
 URL_ATTRS = ("href", "src", "poster")
 
-# --- the bundled blog's front matter, read independently of the generator -------------------
+# --- the bundled blog's posts --------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Front:
-    slug: str
-    folder: Path
-    source: str  # the Markdown file's text
-    title: str
-    date: datetime
-    updated: datetime | None
-    tags: tuple[str, ...]
-
-    @property
-    def url(self) -> str:
-        return f"{BASE}posts/{quote(self.slug)}/"
+def post_url(post: Front) -> str:
+    """The post's absolute URL below the base URL."""
+    return BASE + post.path
 
 
-SITE_CONFIG = yaml.safe_load((REPO / "blogsite.yaml").read_text(encoding="utf-8")) or {}
-SITE_TZ = ZoneInfo(SITE_CONFIG.get("timezone", "UTC"))
-
-
-def moment(value: Any) -> datetime:
-    if not isinstance(value, datetime):
-        value = (
-            datetime.combine(value, time())
-            if isinstance(value, date)
-            else datetime.fromisoformat(str(value))
-        )
-    return value if value.tzinfo else value.replace(tzinfo=SITE_TZ)
-
-
-def bundled_posts() -> list[Front]:
-    """The bundled blog's published posts, newest first (same moment: by title)."""
-    found = []
-    for path in sorted((REPO / "content/posts").rglob("*.md")):
-        text = path.read_text(encoding="utf-8")
-        header = re.match(r"---\n(.*?)\n---\n", text, re.S)
-        assert header, f"{path}: no front matter"
-        data = yaml.safe_load(header[1])
-        if data.get("draft"):
-            continue
-        name = path.parent.name if path.name == "index.md" else path.stem
-        post = Front(
-            slug=str(data.get("slug") or name),
-            folder=path.parent,
-            source=text,
-            title=str(data["title"]).strip(),
-            date=moment(data["date"]),
-            updated=moment(data["updated"]) if data.get("updated") else None,
-            tags=tuple(dict.fromkeys(str(tag).strip() for tag in data.get("tags") or [])),
-        )
-        if post.date <= datetime.now(SITE_TZ):
-            found.append(post)
-    by_title = sorted(found, key=lambda p: p.title)
-    return sorted(by_title, key=lambda p: p.date, reverse=True)
-
-
-POSTS = bundled_posts()
-BY_URL = {post.url: post for post in POSTS}
+SITE_CONFIG = read_config(REPO)
+POSTS = site_posts(REPO)
+BY_URL = {post_url(post): post for post in POSTS}
 
 
 @pytest.fixture(scope="module")
 def public(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The bundled blog, built once for this module with an absolute base URL."""
-    out = tmp_path_factory.mktemp("feeds") / "public"
-    args = ["build", "--source", str(REPO), "--output", str(out), "--base-url", BASE]
-    assert main([*args, "--no-search", "--quiet"]) == 0
-    return out
+    return build_site(REPO, tmp_path_factory.mktemp("feeds") / "public", BASE)
 
 
 @pytest.fixture(scope="module")
@@ -158,10 +100,10 @@ def test_site_feed_holds_the_twenty_newest_posts_in_order(public: Path, site_fee
     feed = site_feed
     newest = POSTS[:FEED_SIZE]
     assert len(feed.entries) == FEED_SIZE
-    assert [entry.link for entry in feed.entries] == [post.url for post in newest]
+    assert [entry.link for entry in feed.entries] == [post_url(post) for post in newest]
     assert [entry.title for entry in feed.entries] == [post.title for post in newest]
     for entry, post in zip(feed.entries, newest, strict=True):
-        assert entry.id == post.url
+        assert entry.id == post_url(post)
         assert datetime.fromisoformat(entry.published) == post.date
         assert datetime.fromisoformat(entry.updated) == (post.updated or post.date)
         assert tuple(tag.term for tag in entry.tags) == post.tags
@@ -220,10 +162,10 @@ def test_bundle_images_in_the_feed_point_at_the_posts_folder(public: Path, bodie
         for img in body.find_all("img"):
             images += 1
             src = img["src"]
-            assert src.startswith(post.url), (post.url, src)
+            assert src.startswith(post_url(post)), (post_url(post), src)
             built = output_file(public, src)
             assert built.is_file(), src
-            original = post.folder / unquote(src[len(post.url) :])
+            original = post.folder / unquote(src[len(post_url(post)) :])
             assert built.read_bytes() == original.read_bytes()
     assert images >= 1
 
@@ -260,7 +202,7 @@ def test_each_tag_has_a_feed_of_exactly_its_posts(public: Path) -> None:
         assert path.parent == page.parent and path.name == "atom.xml"
         feed = parse_feed(path)
         expected = [post for post in POSTS if name in post.tags][:FEED_SIZE]
-        assert [entry.link for entry in feed.entries] == [post.url for post in expected], name
+        assert [entry.link for entry in feed.entries] == [post_url(post) for post in expected], name
         for entry in feed.entries:
             assert name in [tag.term for tag in entry.tags]
         (self_link,) = [link.href for link in feed.feed.links if link.rel == "self"]
@@ -272,17 +214,6 @@ def test_each_tag_has_a_feed_of_exactly_its_posts(public: Path) -> None:
 
 NASTY_TITLE = """<b>"Q&A"</b> & 'single' 5 < 6 > 4 ]]> &amp; 😀 数学"""
 NASTY_TAG = 'C&C "引号" <x>'
-
-
-def front_matter(**fields: object) -> str:
-    """Front matter whose strings are JSON, which is valid YAML for any text."""
-    lines = [
-        f"{key}: {value}"
-        if key in ("date", "updated")
-        else f"{key}: {json.dumps(value, ensure_ascii=False)}"
-        for key, value in fields.items()
-    ]
-    return "---\n" + "\n".join(lines) + "\n---\n"
 
 
 def test_special_characters_in_a_title_keep_the_feed_valid(make_site) -> None:

@@ -3,93 +3,28 @@ front matter the posts were built from."""
 
 from __future__ import annotations
 
-import json
-import re
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import datetime
 from pathlib import Path
-from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
-import yaml
 from bs4 import BeautifulSoup
 from conftest import REPO
-
-from blogsite.cli import main
+from frontmatter import Front, build_site, front_matter, read_config, site_posts
 
 BASE = "https://example.org/blog/"
 ROOT = urlsplit(BASE).path
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 NOT_LISTED = {"404.html", "search/index.html"}
 
-# --- front matter, read independently of the generator ---------------------------------------
+# --- front matter ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Front:
-    slug: str
-    title: str
-    date: datetime
-    updated: datetime | None
-    tags: tuple[str, ...]
-
-    @property
-    def path(self) -> str:
-        """Root-relative URL below the site root: `posts/<slug>/`, percent-encoded."""
-        return f"posts/{quote(self.slug)}/"
-
-
-def read_config(root: Path) -> dict[str, Any]:
-    path = root / "blogsite.yaml"
-    return (yaml.safe_load(path.read_text("utf-8")) or {}) if path.is_file() else {}
-
-
-def moment(value: Any, tz: ZoneInfo) -> datetime:
-    if not isinstance(value, datetime):
-        value = (
-            datetime.combine(value, time())
-            if isinstance(value, date)
-            else datetime.fromisoformat(str(value))
-        )
-    return value if value.tzinfo else value.replace(tzinfo=tz)
-
-
-def site_posts(root: Path) -> list[Front]:
-    """The published posts of the site at `root`, newest first (same moment: by title)."""
-    tz = ZoneInfo(read_config(root).get("timezone", "UTC"))
-    found = []
-    for path in sorted((root / "content/posts").rglob("*.md")):
-        header = re.match(r"---\n(.*?)\n---\n", path.read_text("utf-8"), re.S)
-        assert header, f"{path}: no front matter"
-        data = yaml.safe_load(header[1])
-        if data.get("draft"):
-            continue
-        name = path.parent.name if path.name == "index.md" else path.stem
-        post = Front(
-            slug=str(data.get("slug") or name),
-            title=str(data["title"]).strip(),
-            date=moment(data["date"], tz),
-            updated=moment(data["updated"], tz) if data.get("updated") else None,
-            tags=tuple(dict.fromkeys(str(tag).strip() for tag in data.get("tags") or [])),
-        )
-        if post.date <= datetime.now(tz):
-            found.append(post)
-    by_title = sorted(found, key=lambda p: p.title)
-    return sorted(by_title, key=lambda p: p.date, reverse=True)
-
-
-def front_matter(**fields: object) -> str:
-    """Front matter whose strings and lists are JSON, which is valid YAML for any text."""
-    lines = [
-        f"{key}: {value}"
-        if key in ("date", "updated")
-        else f"{key}: {json.dumps(value, ensure_ascii=False)}"
-        for key, value in fields.items()
-    ]
-    return "---\n" + "\n".join(lines) + "\n---\n正文。\n"
+def post_file(**fields: object) -> str:
+    """A post's whole file: front matter (see `front_matter`) and a one-line body."""
+    return front_matter(**fields) + "正文。\n"
 
 
 # --- reading built pages ----------------------------------------------------------------------
@@ -147,10 +82,7 @@ PAGINATE = read_config(REPO).get("paginate", 12)
 @pytest.fixture(scope="module")
 def public(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The bundled blog, built once for this module with an absolute base URL."""
-    out = tmp_path_factory.mktemp("listings") / "public"
-    args = ["build", "--source", str(REPO), "--output", str(out), "--base-url", BASE]
-    assert main([*args, "--no-search", "--quiet"]) == 0
-    return out
+    return build_site(REPO, tmp_path_factory.mktemp("listings") / "public", BASE)
 
 
 def sitemap(public: Path) -> dict[str, str | None]:
@@ -191,11 +123,11 @@ def test_sitemap_lastmod_uses_updated_when_given(make_site) -> None:
     site = make_site(
         {
             "blogsite.yaml": "timezone: Asia/Shanghai\n",
-            "content/posts/edited.md": front_matter(
+            "content/posts/edited.md": post_file(
                 title="改过", date="2024-01-01T08:00:00", updated="2024-05-06T07:08:09+02:00"
             ),
-            "content/posts/plain.md": front_matter(title="没改", date="2024-02-01"),
-            "content/about.md": front_matter(title="关于", date="2023-01-01"),
+            "content/posts/plain.md": post_file(title="没改", date="2024-02-01"),
+            "content/about.md": post_file(title="关于", date="2023-01-01"),
         }
     )
     assert site.build("--base-url", "https://example.org/", "--no-search").code == 0
@@ -254,7 +186,7 @@ def check_archives(page: BeautifulSoup, posts: list[Front], root: str) -> None:
 def test_archives_span_several_years(make_site) -> None:
     dates = ["2022-03-01", "2024-12-31T23:00:00", "2023-06-01", "2024-01-01T00:30:00", "2022-12-31"]
     files = {
-        f"content/posts/p{i}.md": front_matter(title=f"第{i}篇", date=day, tags=["共同"])
+        f"content/posts/p{i}.md": post_file(title=f"第{i}篇", date=day, tags=["共同"])
         for i, day in enumerate(dates)
     }
     site = make_site({"blogsite.yaml": "timezone: Asia/Shanghai\n", **files})
@@ -272,11 +204,11 @@ def test_archives_years_stay_in_order_with_mixed_utc_offsets(make_site) -> None:
         {
             "blogsite.yaml": "timezone: Asia/Shanghai\n",
             # 2024-12-31T17:00Z
-            "content/posts/a.md": front_matter(title="A", date="2025-01-01T01:00:00+08:00"),
+            "content/posts/a.md": post_file(title="A", date="2025-01-01T01:00:00+08:00"),
             # 2024-12-31T20:00Z: newer than A, but written in the year before
-            "content/posts/b.md": front_matter(title="B", date="2024-12-31T20:00:00+00:00"),
+            "content/posts/b.md": post_file(title="B", date="2024-12-31T20:00:00+00:00"),
             # 2024-12-31T10:00Z
-            "content/posts/c.md": front_matter(title="C", date="2024-12-31T10:00:00+00:00"),
+            "content/posts/c.md": post_file(title="C", date="2024-12-31T10:00:00+00:00"),
         }
     )
     assert site.build("--no-search").code == 0
@@ -299,7 +231,7 @@ def test_archives_years_stay_in_order_with_mixed_utc_offsets(make_site) -> None:
 
 def test_tag_pages_paginate_like_the_index(make_site) -> None:
     files = {
-        f"content/posts/p{i}.md": front_matter(
+        f"content/posts/p{i}.md": post_file(
             title=f"文章{i}", date=f"2024-02-{i + 1:02d}", tags=["共同", f"单{i}"]
         )
         for i in range(5)
@@ -375,7 +307,7 @@ def related_paths(page: BeautifulSoup) -> list[str] | None:
 
 def test_related_posts_rank_by_shared_tags_then_date(make_site) -> None:
     files = {
-        f"content/posts/{slug}.md": front_matter(title=slug, date=day, tags=tags)
+        f"content/posts/{slug}.md": post_file(title=slug, date=day, tags=tags)
         for slug, (tags, day) in RELATED_SITE.items()
     }
     site = make_site(files)

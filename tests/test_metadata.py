@@ -7,100 +7,29 @@ import itertools
 import json
 import re
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, unquote, urlsplit
-from zoneinfo import ZoneInfo
+from urllib.parse import unquote, urlsplit
 
 import pytest
-import yaml
 from bs4 import BeautifulSoup
 from conftest import REPO
+from frontmatter import Front, build_site, front_matter, site_posts
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from blogsite.cli import main
 
 BASE = "https://example.org/blog/"
 ROOT = urlsplit(BASE).path
 ATOM = "{http://www.w3.org/2005/Atom}"
 
-# --- the bundled blog's front matter, read independently of the generator -------------------
-
-
-@dataclass(frozen=True)
-class Front:
-    slug: str
-    title: str
-    date: datetime
-    updated: datetime | None
-    tags: tuple[str, ...]
-
-    @property
-    def path(self) -> str:
-        return f"posts/{quote(self.slug)}/"
-
-
-SITE_CONFIG = yaml.safe_load((REPO / "blogsite.yaml").read_text(encoding="utf-8")) or {}
-SITE_TZ = ZoneInfo(SITE_CONFIG.get("timezone", "UTC"))
-
-
-def moment(value: Any) -> datetime:
-    if not isinstance(value, datetime):
-        value = (
-            datetime.combine(value, time())
-            if isinstance(value, date)
-            else datetime.fromisoformat(str(value))
-        )
-    return value if value.tzinfo else value.replace(tzinfo=SITE_TZ)
-
-
-def bundled_posts() -> list[Front]:
-    found = []
-    for path in sorted((REPO / "content/posts").rglob("*.md")):
-        header = re.match(r"---\n(.*?)\n---\n", path.read_text("utf-8"), re.S)
-        assert header, f"{path}: no front matter"
-        data = yaml.safe_load(header[1])
-        if data.get("draft"):
-            continue
-        name = path.parent.name if path.name == "index.md" else path.stem
-        post = Front(
-            slug=str(data.get("slug") or name),
-            title=str(data["title"]).strip(),
-            date=moment(data["date"]),
-            updated=moment(data["updated"]) if data.get("updated") else None,
-            tags=tuple(dict.fromkeys(str(tag).strip() for tag in data.get("tags") or [])),
-        )
-        if post.date <= datetime.now(SITE_TZ):
-            found.append(post)
-    by_title = sorted(found, key=lambda p: p.title)
-    return sorted(by_title, key=lambda p: p.date, reverse=True)
-
-
-POSTS = bundled_posts()
-BY_PATH = {post.path: post for post in POSTS}
-
-
-def front_matter(**fields: object) -> str:
-    """Front matter whose strings and lists are JSON, which is valid YAML for any text."""
-    lines = [
-        f"{key}: {value}"
-        if key in ("date", "updated")
-        else f"{key}: {json.dumps(value, ensure_ascii=False)}"
-        for key, value in fields.items()
-    ]
-    return "---\n" + "\n".join(lines) + "\n---\n"
+POSTS = site_posts(REPO)
 
 
 @pytest.fixture(scope="module")
 def public(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The bundled blog, built once for this module with an absolute base URL."""
-    out = tmp_path_factory.mktemp("metadata") / "public"
-    args = ["build", "--source", str(REPO), "--output", str(out), "--base-url", BASE]
-    assert main([*args, "--no-search", "--quiet"]) == 0
-    return out
+    return build_site(REPO, tmp_path_factory.mktemp("metadata") / "public", BASE)
 
 
 def parse(path: Path) -> BeautifulSoup:
