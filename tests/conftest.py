@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -118,3 +119,23 @@ def make_site(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Callable[..
         return Site(write_site(tmp_path / name, files), capsys)
 
     return make
+
+
+CJK_FONT_HELP = (
+    "install Debian's fonts-noto-cjk (apt-get install -y fonts-noto-cjk): the layout of "
+    "Chinese text means nothing when Chromium draws it with a fallback font"
+)
+
+
+def find_cjk_font() -> str:
+    """The family of a font that draws Chinese, as fontconfig knows it; fails if none."""
+    try:
+        listed = subprocess.run(
+            ["fc-list", ":lang=zh", "family"], capture_output=True, text=True, timeout=30
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        listed = ""
+    families = sorted({line.split(",")[0].strip() for line in listed.splitlines() if line.strip()})
+    if not families:
+        pytest.fail(f"No Chinese font: {CJK_FONT_HELP}", pytrace=False)
+    return families[0]

@@ -389,3 +389,14 @@ def test_section_links_show_on_hover_and_keyboard_focus(open_tab: Any) -> None:
             break
     assert page.evaluate("document.activeElement.getAttribute('href')") == "#a-section"
     assert anchor.evaluate(opacity) == "1"
+
+
+def test_only_pages_with_math_fetch_the_math_font(open_tab: Any, served: Served) -> None:
+    font = "/fonts/latinmodern-math.woff2"
+    plain = open_tab()
+    plain.open("posts/picture/")  # a figure and a heading, no formula
+    assert not [url for url in plain.requests if url.endswith(font)]
+    with_math = open_tab()
+    with_math.open("posts/math/")
+    assert [url for url in with_math.requests if url.endswith(font)]
+    assert (served.public / font.lstrip("/")).stat().st_size <= 60_000

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import CHROMIUM_ENV, find_chromium
+from conftest import CHROMIUM_ENV, find_chromium, find_cjk_font
 
 
 def _executable(path: Path) -> Path:
@@ -65,3 +65,8 @@ def test_no_chromium_anywhere_fails_with_a_clear_message(
     assert message.startswith("Chromium not found:")
     assert "apt-get install -y chromium" in message
     assert f"{CHROMIUM_ENV}=/path/to/chromium" in message
+
+
+def test_a_chinese_font_is_installed() -> None:
+    """Layout tests of Chinese text need one; the README's test command installs it."""
+    assert find_cjk_font()

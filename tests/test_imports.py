@@ -17,6 +17,7 @@ OWNERS = {
     "rich": "report.py",
     "pypinyin": "newpost.py",
     "pagefind": "search.py",
+    "fontTools": "fonts.py",
 }
 
 

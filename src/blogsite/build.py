@@ -22,10 +22,17 @@ from blogsite.content import (
     parse_front_matter,
 )
 from blogsite.errors import ContentError, Diagnostic, OutputError, StrictError
+from blogsite.fonts import MATH_FONT, math_text, subset_digest, subset_font
 from blogsite.highlight import theme_css
 from blogsite.markup import MarkdownParser, MarkupSettings, make_markdown, render_markdown
 from blogsite.model import Post, Rendered, Site, Skipped, Source, site_url
-from blogsite.output import Output, check_output_dir, previous_search, write_outputs
+from blogsite.output import (
+    Output,
+    PreviousBuild,
+    check_output_dir,
+    previous_build,
+    write_outputs,
+)
 from blogsite.search import (
     SEARCH_DIR,
     SearchError,
@@ -40,6 +47,9 @@ from blogsite.theme import STATIC, TEMPLATES, default_theme_dir
 CODE_CSS = "css/code.css"
 # Tells GitHub Pages to publish the folder as it is instead of running Jekyll over it.
 NO_JEKYLL = ".nojekyll"
+# Names of the derived outputs in the build's record (digests of what they were made from).
+SEARCH = "search"
+MATH_FONT_KEY = "math-font"
 # Bump when the Markdown step's output changes for the same input, to invalidate caches.
 MARKUP_VERSION = "2"
 
@@ -71,21 +81,39 @@ class BuildCache:
     markdown: dict[MarkupSettings, MarkdownParser] = field(default_factory=dict)
     misses: int = 0  # bodies rendered because no cached result fitted
     search: SearchIndex | None = None  # the last index, reused while its pages are the same
+    math_font: tuple[str, Output] | None = None  # (digest, subset) of the last math font
+    # What the output folder holds from the last build; derived outputs made from the
+    # same inputs are linked from there instead of being made again.
+    previous: PreviousBuild | None = None
 
     def parser(self, settings: MarkupSettings) -> MarkdownParser:
         if settings not in self.markdown:
             self.markdown[settings] = make_markdown(settings)
         return self.markdown[settings]
 
-    def search_index(
-        self,
-        outputs: Mapping[str, Output],
-        root_path: str,
-        previous: tuple[str, dict[str, Path]] | None = None,
-    ) -> SearchIndex:
+    def search_index(self, outputs: Mapping[str, Output], root_path: str) -> SearchIndex:
         """The index of the searchable pages among `outputs`, kept for the next build."""
-        self.search = index_search(outputs, root_path, self.search, previous)
+        self.search = index_search(outputs, root_path, self.search, self._reusable(SEARCH))
         return self.search
+
+    def math_font_subset(self, font: Output, text: str) -> tuple[str, Output]:
+        """(digest, woff2) of `font` cut to `text`; fontTools runs only for new characters."""
+        data = font.read_bytes() if isinstance(font, Path) else font
+        digest = subset_digest(data, text)
+        if self.math_font is None or self.math_font[0] != digest:
+            previous = self._reusable(MATH_FONT_KEY)
+            if previous is not None and previous[0] == digest and MATH_FONT in previous[1]:
+                # Read, not linked: it is a made file, not one of the site's static files.
+                self.math_font = (digest, previous[1][MATH_FONT].read_bytes())
+            else:
+                self.math_font = (digest, subset_font(data, text))
+        return self.math_font
+
+    def _reusable(self, name: str) -> tuple[str, dict[str, Path]] | None:
+        """The digest of the previous build's output `name` and the files it may be in."""
+        if self.previous is None or name not in self.previous.digests:
+            return None
+        return self.previous.digests[name], dict(self.previous.files)
 
     def keep_only(self, keys: set[str]) -> None:
         """Forget renders the last build did not use, so a long preview does not grow."""
@@ -99,6 +127,7 @@ class SiteBuild:
     site: Site
     outputs: Mapping[str, Output]
     diagnostics: tuple[Diagnostic, ...]
+    digests: Mapping[str, str] = field(default_factory=dict)  # of its derived outputs
 
 
 @dataclass(frozen=True)
@@ -129,15 +158,17 @@ def index_search(
 ) -> SearchIndex:
     """The search index of `outputs`' searchable pages; Pagefind runs only if they changed.
 
-    `last` is the index this process made before; `previous` an earlier build's
-    (digest, files) found in the output folder.
+    `last` is the index this process made before; `previous` an earlier build's digest
+    and the files it left in the output folder.
     """
     pages = searchable(outputs, root_path)
     digest = pages_digest(pages)
     if last is not None and last.digest == digest:
         return last
     if previous is not None and previous[0] == digest:
-        return SearchIndex(digest, previous[1])
+        files = {k: path for k, path in previous[1].items() if k.startswith(f"{SEARCH_DIR}/")}
+        if files:
+            return SearchIndex(digest, files)
     return make_index(pages)
 
 
@@ -176,6 +207,12 @@ def build_site(
         if key == ROBOTS and key in outputs.files:
             continue  # the site's own static/robots.txt wins
         outputs.add(key, page, _page_origin(site, key))
+    digests = {}
+    font = outputs.files.get(MATH_FONT)
+    if font is not None:
+        text = math_text(post.rendered.html for post in (*site.posts, *site.pages))
+        digests[MATH_FONT_KEY], subset = cache.math_font_subset(font, text)
+        outputs.add(MATH_FONT, subset, "the math font, cut to the site's formulas", replace=True)
     outputs.check_nesting()
     shown = {id(post) for post in (*site.posts, *site.pages)}
     diagnostics = tuple(
@@ -185,7 +222,7 @@ def build_site(
         for diagnostic in post.rendered.diagnostics
     )
     cache.keep_only(used_keys)
-    return SiteBuild(site=site, outputs=outputs.files, diagnostics=diagnostics)
+    return SiteBuild(site=site, outputs=outputs.files, diagnostics=diagnostics, digests=digests)
 
 
 class _Outputs:
@@ -309,22 +346,22 @@ def build(
         )
     check_output_dir(options.source, options.output_dir)
     cache = cache if cache is not None else BuildCache()
+    cache.previous = previous_build(options.output_dir)
     result = build_site(options, cache, progress)
     if options.strict and result.diagnostics:
         raise StrictError(result.diagnostics)
-    outputs, diagnostics, digest = dict(result.outputs), result.diagnostics, None
+    outputs, diagnostics, digests = dict(result.outputs), result.diagnostics, dict(result.digests)
     if options.search:
         try:
-            previous = previous_search(options.output_dir, SEARCH_DIR)
-            index = cache.search_index(result.outputs, result.site.config.root_path, previous)
+            index = cache.search_index(result.outputs, result.site.config.root_path)
         except SearchError as exc:
             if options.strict:
                 raise StrictError((exc.diagnostic,)) from None
             diagnostics += (exc.diagnostic,)
         else:
             outputs.update(index.files)
-            digest = index.digest
-    written = write_outputs(outputs, options.output_dir, digest)
+            digests[SEARCH] = index.digest
+    written = write_outputs(outputs, options.output_dir, digests)
     html_files = sum(1 for rel in result.outputs if rel.endswith(".html"))
     return BuildResult(
         posts=len(result.site.posts),

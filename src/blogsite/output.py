@@ -90,15 +90,27 @@ class Written:
     unlisted: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class PreviousBuild:
+    """What the last build left in an output folder that this one may reuse as it is.
+
+    `digests` name what a derived output (the search index, the math font) was made
+    from; `files` are the regular files it wrote that are still there.
+    """
+
+    digests: Mapping[str, str]
+    files: Mapping[str, Path]
+
+
 def write_outputs(
-    outputs: Mapping[str, Output], output: Path, search_digest: str | None = None
+    outputs: Mapping[str, Output], output: Path, digests: Mapping[str, str] | None = None
 ) -> Written:
     """Write into a fresh folder beside `output`, then swap it in.
 
     Files whose bytes did not change are hard-linked from the previous build, so they are
     not written again. Files in `output` that no build of ours wrote (`.git/`, `CNAME`)
     are carried over: the manifest beside the folder lists what the last build wrote, and
-    the digest of the pages its search index was made from.
+    `digests` of what its derived outputs were made from.
     """
     given, output = output, output.resolve()
     staging = output.parent / f".{output.name}.new-{os.getpid()}"
@@ -113,10 +125,10 @@ def write_outputs(
             unlisted = _carry_over(output, staging, set(outputs), previous)
             # Claim the old and new files before the swap and only the new ones after it,
             # so an interruption at any point never makes our own files look like the user's.
-            _write_manifest(output, set(outputs) | (previous or set()), None)
+            _write_manifest(output, set(outputs) | (previous or set()), {})
             _swap_in(staging, output)
             with contextlib.suppress(OSError):  # the list written above still holds
-                _write_manifest(output, set(outputs), search_digest)
+                _write_manifest(output, set(outputs), digests or {})
     except (OSError, ValueError) as exc:
         shutil.rmtree(staging, ignore_errors=True)
         where = _as_given(getattr(exc, "filename", None), {staging: given, output: given})
@@ -164,9 +176,9 @@ def _write_all(outputs: Mapping[str, Output], output: Path, staging: Path) -> tu
     return written, unchanged
 
 
-def _write_manifest(output: Path, names: set[str], search_digest: str | None) -> None:
+def _write_manifest(output: Path, names: set[str], digests: Mapping[str, str]) -> None:
     # JSON keeps names with spaces, and undecodable bytes as escaped surrogates.
-    record = {"files": sorted(names), "search": search_digest}
+    record = {"files": sorted(names), "digests": dict(digests)}
     target = manifest_path(output)
     fresh = target.with_name(f"{target.name}.{os.getpid()}")
     fresh.write_bytes(json.dumps(record, ensure_ascii=True, indent=0).encode())
@@ -193,17 +205,22 @@ def _read_manifest(output: Path) -> set[str] | None:
     return {name for name in record["files"] if isinstance(name, str)}
 
 
-def previous_search(output: Path, folder: str) -> tuple[str, dict[str, Path]] | None:
-    """The last build's search digest and its index files below `folder`, if all still exist."""
+def previous_build(output: Path) -> PreviousBuild:
+    """The last build's digests and the regular files it wrote, as far as they survive."""
     output = output.resolve()
-    record = _read_record(output)
-    if record is None or not isinstance(record.get("search"), str):
-        return None
-    names = [name for name in record["files"] if str(name).startswith(folder + "/")]
-    files = {name: output / name for name in names}
-    if not files or not all(path.is_file() and not path.is_symlink() for path in files.values()):
-        return None
-    return record["search"], files
+    record = _read_record(output) or {"files": []}
+    digests = record.get("digests")
+    files = {}
+    for name in record["files"]:
+        path = output / str(name)
+        if isinstance(name, str) and path.is_file() and not path.is_symlink():
+            files[name] = path
+    return PreviousBuild(
+        digests={k: v for k, v in digests.items() if isinstance(v, str)}
+        if isinstance(digests, dict)
+        else {},
+        files=files,
+    )
 
 
 def _link(previous: Path, target: Path) -> bool:
