@@ -24,3 +24,13 @@ def text_outside_math_and_code(html_soup: BeautifulSoup) -> str:
     for element in html_soup.find_all(["math", "code", "pre"]):
         element.decompose()
     return html_soup.get_text()
+
+
+def formulas(html_soup: BeautifulSoup) -> list:
+    """Each formula once: a `<math>`, or the `.math-inline` span of one cut into pieces."""
+    return [
+        element
+        for element in html_soup.find_all(["math", "span"])
+        if (element.name == "span" and "math-inline" in (element.get("class") or []))
+        or (element.name == "math" and element.find_parent(class_="math-inline") is None)
+    ]

@@ -1,7 +1,13 @@
 """Math in Markdown: what becomes MathML, what stays text, and errors with their line."""
 
+import re
+
 import pytest
-from markup_helpers import render, soup, text_outside_math_and_code
+from bs4 import BeautifulSoup
+from conftest import REPO
+from markup_helpers import formulas, render, soup, text_outside_math_and_code
+
+from blogsite.mathml import MathError, break_points, render_inline_pieces, render_math
 
 # (Markdown, number of <math> elements, text that must remain outside math and code)
 CASES = [
@@ -42,7 +48,7 @@ def test_math_delimiters(body: str, count: int, kept: str) -> None:
 def test_emphasis_markers_inside_math_stay_math() -> None:
     html = soup("$\\mathcal{L}_{\\text{cls}} = -\\sum_{c} y_c \\log p_c$ and $a_b$ then $c_d$")
     assert html.find("em") is None
-    assert len(html.find_all("math")) == 3
+    assert len(formulas(html)) == 3
 
 
 def test_display_math_is_block_and_inline_is_not() -> None:
@@ -87,3 +93,74 @@ def test_unclosed_formulas_are_reported_and_shown(opener: str, closer: str) -> N
     ]
     assert f"add `{closer}`" in rendered.diagnostics[0].message
     assert f"{opener}x + y" in soup(body).get_text()
+
+
+@pytest.mark.parametrize(
+    ("tex", "kinds"),
+    [
+        ("a = b + c", ["relation", "binary"]),
+        ("a = -b", ["relation"]),  # a sign, not a subtraction
+        ("x^{-1} - y", ["binary"]),
+        ("f(x, y) \\le g", ["comma", "relation"]),
+        ("\\left( a + b \\right) = c", ["relation"]),  # never inside \left…\right
+        ("\\frac{a + b}{c}", []),  # nor inside braces
+        ("\\begin{cases} a = 1 \\end{cases}", []),
+        ("a \\cdot b \\to c", ["binary", "relation"]),
+        ("a = ", []),  # nothing after it to break before
+        ("{a = b", []),  # unbalanced: whole, so math-core reports it
+    ],
+)
+def test_break_points_are_top_level_operators(tex: str, kinds: list[str]) -> None:
+    assert [kind for _, kind in break_points(tex)] == kinds
+
+
+def _leaves(mathml: str) -> list[str]:
+    """The formula's symbols in order, without the spacing attributes pieces change."""
+    return [
+        element.get_text()
+        for element in BeautifulSoup(mathml, "html.parser").find_all(["mi", "mn", "mo", "mtext"])
+    ]
+
+
+def test_every_inline_formula_of_the_blog_cuts_into_the_same_symbols() -> None:
+    formulas_tex = set()
+    for path in (REPO / "content").rglob("*.md"):
+        body = path.read_text(encoding="utf-8")
+        formulas_tex.update(re.findall(r"(?<![$\\\\])\$([^$\n]+?)\$(?!\$)", body))
+    cut = 0
+    for tex in sorted(formulas_tex):
+        try:
+            whole = render_math(tex.strip(), False)
+        except MathError:
+            continue
+        pieces = render_inline_pieces(tex.strip())
+        cut += len(pieces) > 1
+        assert _leaves("".join(pieces)) == _leaves(whole), tex
+        assert all(piece.startswith("<math") for piece in pieces)
+    assert cut > 20  # the blog's long formulas really were cut
+
+
+def test_long_inline_formula_becomes_one_element_of_wrappable_pieces() -> None:
+    html = soup("设 $a = b_1 + b_2 + b_3 + b_4 + b_5$ 成立")
+    (formula,) = formulas(html)
+    assert formula.name == "span" and len(formula.find_all("math")) == 6
+    assert len(formula.find_all("wbr")) == 5
+    # The operator that ends a piece keeps the space it has inside the whole formula.
+    assert [mo.get("rspace") for mo in formula.find_all("mo")] == ["0.2778em"] + ["0.2222em"] * 4
+
+
+@pytest.mark.parametrize(
+    ("markdown", "kept"),
+    [
+        ("值为 $x$，于是", "x，"),
+        ("见（$x$）。", "（x）。"),
+        ("“$x$”", "“x”"),
+        ("长式 $a = b_1 + b_2 + b_3 + b_4 + b_5$。", "b5。"),
+    ],
+)
+def test_chinese_punctuation_stays_with_the_formula(markdown: str, kept: str) -> None:
+    html = soup(markdown)
+    together = [span.get_text() for span in html.find_all("span", class_="nobr")]
+    assert together == [kept], together
+    # Nothing is lost or doubled: the paragraph reads the same.
+    assert html.get_text().count("。") == markdown.count("。")

@@ -29,7 +29,7 @@ from mdit_py_plugins.tasklists import tasklists_plugin
 
 from blogsite.errors import Diagnostic
 from blogsite.highlight import highlight_block
-from blogsite.mathml import MathError, render_math
+from blogsite.mathml import MathError, render_inline_pieces, render_math
 from blogsite.model import Heading, Rendered
 from blogsite.text import Piece, count_units, is_cjk, summarize
 
@@ -92,6 +92,7 @@ def make_markdown(settings: MarkupSettings) -> MarkdownIt:
     md.inline.ruler.before("escape", "math_paren", _math_paren)
     md.core.ruler.after("inline", "display_math_paragraph", _display_math_paragraph)
     md.core.ruler.after("display_math_paragraph", "math_lines", _math_lines)
+    md.core.ruler.after("math_lines", "math_punctuation", _math_punctuation)
     if settings.root_path != "/":
         md.core.ruler.push("site_links", _site_links(settings.root_path))
     titles = _ADMONITION_TITLES[language_key(settings)]
@@ -238,7 +239,10 @@ def _render_math_token(
     tex = token.content
     block = token.type in ("math_block", "math_block_label", "amsmath")
     try:
-        html = render_math(tex.strip(), display)
+        if block or display:
+            html = render_math(tex.strip(), display)
+        else:
+            html = _inline_math(tex.strip(), token.meta)
     except MathError as exc:
         line = token.meta.get("line", token.map[0] if token.map else 0)
         if exc.offset is not None:
@@ -257,6 +261,55 @@ def _render_math_token(
     if display:
         return f'<span class="math-display">{html}</span>'
     return html
+
+
+def _inline_math(tex: str, meta: dict[str, Any]) -> str:
+    """An inline formula as wrappable pieces; punctuation that must not be parted from it
+    (Chinese `，。）` after, `（` before) is kept on the same line with its nearest piece."""
+    try:
+        pieces = render_inline_pieces(tex)
+    except MathError:
+        pieces = [render_math(tex, False)]  # a piece alone may not parse; the whole may
+    before, after = escape(meta.get("before", "")), escape(meta.get("after", ""))
+    if before:
+        pieces[0] = f'<span class="nobr">{before}{pieces[0]}</span>'
+    if after:
+        last = pieces[-1]
+        if last.startswith('<span class="nobr">'):
+            pieces[-1] = last.removesuffix("</span>") + f"{after}</span>"
+        else:
+            pieces[-1] = f'<span class="nobr">{last}{after}</span>'
+    if len(pieces) == 1:
+        return pieces[0]
+    # One element per formula, whatever its pieces; <wbr>: a break with no space added.
+    return f'<span class="math-inline">{"<wbr>".join(pieces)}</span>'
+
+
+# Chinese punctuation that may not start a line, and that may not end one.
+_CLOSING = "，。、；：！？）」』】》〉”’"
+_OPENING = "（「『【《〈“‘"
+
+
+def _math_punctuation(state: StateCore) -> None:
+    """A core rule: move the punctuation that touches an inline formula into its token's
+    meta, so the renderer keeps them on one line (a word joiner does not, in Chromium)."""
+    for token in state.tokens:
+        children = token.children or []
+        for i, child in enumerate(children):
+            if child.type != "math_inline":
+                continue
+            if i + 1 < len(children) and children[i + 1].type == "text":
+                following = children[i + 1]
+                rest = following.content.lstrip(_CLOSING)
+                if len(rest) < len(following.content):
+                    child.meta["after"] = following.content[: len(following.content) - len(rest)]
+                    following.content = rest
+            if i > 0 and children[i - 1].type == "text":
+                preceding = children[i - 1]
+                rest = preceding.content.rstrip(_OPENING)
+                if len(rest) < len(preceding.content):
+                    child.meta["before"] = preceding.content[len(rest) :]
+                    preceding.content = rest
 
 
 # --- links ---------------------------------------------------------------------------------

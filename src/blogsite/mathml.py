@@ -35,3 +35,132 @@ def render_math(tex: str, display: bool) -> str:
         if match:
             raise MathError(match.group(2).strip(), int(match.group(1))) from None
         raise MathError(text, None) from None
+
+
+# --- line breaks inside inline formulas ------------------------------------------------------
+# A browser never breaks inside one <math>. Like TeX in a paragraph, allow a break after a
+# relation or binary operator (or a comma) at the formula's top level, by converting the
+# pieces between break points separately: sibling <math> elements wrap like words.
+
+_RELATIONS = frozenset(
+    {
+        r"=",
+        r"<",
+        r">",
+        r"\le",
+        r"\leq",
+        r"\ge",
+        r"\geq",
+        r"\ne",
+        r"\neq",
+        r"\approx",
+        r"\equiv",
+        r"\sim",
+        r"\simeq",
+        r"\cong",
+        r"\propto",
+        r"\to",
+        r"\rightarrow",
+        r"\leftarrow",
+        r"\Rightarrow",
+        r"\Leftarrow",
+        r"\iff",
+        r"\implies",
+        r"\mapsto",
+        r"\in",
+        r"\notin",
+        r"\subset",
+        r"\subseteq",
+        r"\supset",
+        r"\supseteq",
+        r"\ll",
+        r"\gg",
+        r"\coloneqq",
+    }
+)
+_BINARY = frozenset(
+    {
+        r"+",
+        r"-",
+        r"\cdot",
+        r"\times",
+        r"\pm",
+        r"\mp",
+        r"\oplus",
+        r"\otimes",
+        r"\cup",
+        r"\cap",
+        r"\circ",
+        r"\ast",
+    }
+)
+# The space TeX puts after each, which math-core drops when the operator ends a formula.
+_SPACE_AFTER = {"relation": "0.2778em", "binary": "0.2222em", "comma": "0.1667em"}
+_COMMAND = re.compile(r"\\([A-Za-z]+|.)")
+_OPERAND_END = re.compile(r"[A-Za-z0-9}\)\]|!']$")
+_LAST_MO = re.compile(r"<mo\b[^>]*>([^<]*)</mo>(</math>)$")
+# Formulas shorter than this never overflow a line by themselves.
+SPLIT_FROM = 24
+
+
+def break_points(tex: str) -> list[tuple[int, str]]:
+    """(offset just after the operator, its kind) for each place a line may break."""
+    points: list[tuple[int, str]] = []
+    depth = 0  # braces, \left…\right and \begin…\end together
+    i = 0
+    while i < len(tex):
+        char = tex[i]
+        if char == "\\":
+            match = _COMMAND.match(tex, i)
+            name = match.group(0) if match else "\\"
+            end = i + len(name)
+            if name in (r"\left", r"\begin"):
+                depth += 1
+            elif name in (r"\right", r"\end"):
+                depth -= 1
+            elif depth == 0 and name in _RELATIONS:
+                points.append((end, "relation"))
+            elif depth == 0 and name in _BINARY and _OPERAND_END.search(tex[:i].rstrip()):
+                points.append((end, "binary"))
+            i = end
+            continue
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            depth -= 1
+        elif depth == 0 and char in "=<>":
+            points.append((i + 1, "relation"))
+        elif depth == 0 and char in "+-" and _OPERAND_END.search(tex[:i].rstrip()):
+            # Binary, not a sign: `a - b`, never `= -b`, `(-1` or `^-`.
+            if tex[:i].rstrip()[-1:] not in "^_":
+                points.append((i + 1, "binary"))
+        elif depth == 0 and char == ",":
+            points.append((i + 1, "comma"))
+        i += 1
+    if depth != 0:
+        return []  # unbalanced: convert it whole, and let math-core report the problem
+    return [(at, kind) for at, kind in points if tex[at:].strip()]
+
+
+def render_inline_pieces(tex: str) -> list[str]:
+    """An inline formula as one or more sibling `<math>` elements, wrappable between them."""
+    points = break_points(tex) if len(tex) >= SPLIT_FROM else []
+    if not points:
+        return [render_math(tex, False)]
+    pieces, start = [], 0
+    for at, kind in points:
+        html = render_math(tex[start:at].strip(), False)
+        # Give the operator that now ends a formula its usual space after it (and a binary
+        # operator its space before it), so the pieces set exactly like the whole.
+        space = _SPACE_AFTER[kind]
+        before = f' lspace="{space}"' if kind == "binary" else ""
+        html = _LAST_MO.sub(
+            lambda m, before=before, space=space: (
+                f'<mo{before} rspace="{space}">{m.group(1)}</mo>{m.group(2)}'
+            ),
+            html,
+        )
+        pieces.append(html)
+        start = at
+    pieces.append(render_math(tex[start:].strip(), False))
+    return pieces
