@@ -11,9 +11,11 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from bs4 import BeautifulSoup
 from conftest import CHROMIUM_ARGS, REPO, find_chromium, find_cjk_font
 from layout import overflow, punctuation_at_line_edges
 from playwright.sync_api import Browser, sync_playwright
+from pngpixels import rgb_pixels
 
 from blogsite.cli import main
 
@@ -89,3 +91,70 @@ def test_punctuation_never_parts_from_a_formula(
     page.close()
     assert measured > 20_000  # the walk really saw the posts' text
     assert found == {}
+
+
+def test_every_image_has_its_size(blog: tuple[str, Path]) -> None:
+    _, public = blog
+    images = [
+        img
+        for path in public.rglob("*.html")
+        for img in BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser").find_all("img")
+    ]
+    assert len(images) >= 20
+    assert [img["src"] for img in images if not (img.get("width") and img.get("height"))] == []
+
+
+_LAYOUT_SHIFTS = """
+window.__shift = 0;
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) if (!entry.hadRecentInput) window.__shift += entry.value;
+}).observe({type: "layout-shift", buffered: true});
+"""
+
+
+def test_a_post_with_diagrams_does_not_move_while_it_loads(
+    browser: Browser, blog: tuple[str, Path]
+) -> None:
+    base, _ = blog
+    context = browser.new_context(viewport={"width": 360, "height": 800})
+    page = context.new_page()
+    page.add_init_script(_LAYOUT_SHIFTS)
+    page.goto(base + "posts/flash-attention/")
+    page.evaluate("document.fonts.ready.then(() => true)")
+    # Lazy images load as they come into view: scroll down the whole page.
+    height = page.evaluate("document.documentElement.scrollHeight")
+    for _ in range(0, height, 600):
+        page.mouse.wheel(0, 600)
+        page.wait_for_timeout(50)
+    page.wait_for_timeout(300)
+    assert page.evaluate("[...document.images].every(img => img.complete)")
+    assert page.evaluate("window.__shift") <= 0.01
+    context.close()
+
+
+def _near_white_share(png: bytes) -> float:
+    pixels = rgb_pixels(png)
+    return sum(1 for r, g, b in pixels if min(r, g, b) > 225) / len(pixels)
+
+
+def test_diagrams_are_not_white_panels_in_dark_mode(
+    browser: Browser, blog: tuple[str, Path]
+) -> None:
+    base, public = blog
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme="dark")
+    page = context.new_page()
+    white, seen = {}, 0
+    for path in pages(public, posts_only=True):
+        page.goto(base + path)
+        for image in page.locator("article .content img").all():
+            image.scroll_into_view_if_needed()
+            page.wait_for_function(
+                "img => img.complete && img.naturalWidth > 0", arg=image.element_handle()
+            )
+            seen += 1
+            share = _near_white_share(image.screenshot())
+            if share > 0.5:
+                white[f"{path} {image.get_attribute('src')}"] = round(share, 2)
+    context.close()
+    assert seen >= 20
+    assert white == {}

@@ -24,6 +24,7 @@ from blogsite.content import (
 from blogsite.errors import ContentError, Diagnostic, OutputError, StrictError
 from blogsite.fonts import MATH_FONT, math_text, subset_digest, subset_font
 from blogsite.highlight import theme_css
+from blogsite.images import ImageInfo, read_image_info
 from blogsite.markup import MarkdownParser, MarkupSettings, make_markdown, render_markdown
 from blogsite.model import Post, Rendered, Site, Skipped, Source, site_url
 from blogsite.output import (
@@ -51,7 +52,7 @@ NO_JEKYLL = ".nojekyll"
 SEARCH = "search"
 MATH_FONT_KEY = "math-font"
 # Bump when the Markdown step's output changes for the same input, to invalidate caches.
-MARKUP_VERSION = "3"
+MARKUP_VERSION = "4"
 
 
 @dataclass(frozen=True)
@@ -277,7 +278,11 @@ def _make_post(
     meta = parse_front_matter(source, config.tzinfo)
     path = f"posts/{meta.slug}/" if source.kind == "post" else f"{meta.slug}/"
     url = site_url(config.root_path, path)
-    key = _digest(meta.body, source.shown, meta.body_line, settings, url)
+    assets = _bundle_assets(source)
+    images = _images(source, assets)
+    key = _digest(
+        meta.body, source.shown, meta.body_line, settings, f"{url}\0{sorted(images.items())}"
+    )
     used.add(key)
     rendered = cache.rendered.get(key)
     if rendered is None:
@@ -288,18 +293,31 @@ def _make_post(
             first_line=meta.body_line,
             settings=settings,
             url=url,
+            images=images,
         )
         cache.rendered[key] = rendered
         cache.misses += 1
-    return Post(
-        source=source, meta=meta, path=path, rendered=rendered, assets=_bundle_assets(source)
-    )
+    return Post(source=source, meta=meta, path=path, rendered=rendered, assets=assets)
 
 
-def _digest(body: str, shown: str, line: int, settings: MarkupSettings, url: str) -> str:
-    # The path and first line are part of the key because diagnostics name them; the URL
-    # because the excerpt's relative links are resolved against it.
-    key = f"{MARKUP_VERSION}\0{settings!r}\0{shown}\0{line}\0{url}\0{body}"
+_IMAGE_SUFFIXES = (".svg", ".png", ".jpg", ".jpeg", ".gif", ".webp")
+
+
+def _images(source: Source, assets: tuple[Path, ...]) -> dict[str, ImageInfo]:
+    """The bundle's images by their path in the bundle, with what their files say."""
+    found = {}
+    for asset in assets:
+        if asset.suffix.lower() in _IMAGE_SUFFIXES and source.bundle is not None:
+            info = read_image_info(asset)
+            if info is not None:
+                found[asset.relative_to(source.bundle).as_posix()] = info
+    return found
+
+
+def _digest(body: str, shown: str, line: int, settings: MarkupSettings, inputs: str) -> str:
+    # The path and first line are part of the key because diagnostics name them; `inputs`
+    # (the post's URL, its images' sizes) because the render reads them too.
+    key = f"{MARKUP_VERSION}\0{settings!r}\0{shown}\0{line}\0{inputs}\0{body}"
     return hashlib.blake2b(key.encode("utf-8"), digest_size=16).hexdigest()
 
 

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
 from html.parser import HTMLParser
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 from markdown_it import MarkdownIt
 from markdown_it.renderer import RendererHTML
@@ -93,6 +93,7 @@ def make_markdown(settings: MarkupSettings) -> MarkdownIt:
     md.core.ruler.after("inline", "display_math_paragraph", _display_math_paragraph)
     md.core.ruler.after("display_math_paragraph", "math_lines", _math_lines)
     md.core.ruler.after("math_lines", "math_punctuation", _math_punctuation)
+    md.core.ruler.push("lone_images", _lone_images)
     if settings.root_path != "/":
         md.core.ruler.push("site_links", _site_links(settings.root_path))
     titles = _ADMONITION_TITLES[language_key(settings)]
@@ -116,13 +117,21 @@ def render_markdown(
     first_line: int,
     settings: MarkupSettings,
     url: str = "/",
+    images: Mapping[str, Any] | None = None,
 ) -> Rendered:
     """Render one body; math errors become diagnostics, never exceptions.
 
     `url` is the page's own URL path (`/blog/posts/a/`): the excerpt, shown on other
-    pages, has its relative links and images resolved against it.
+    pages, has its relative links and images resolved against it. `images` maps a
+    bundle's image files (`fig.svg`) to what the build read of them (their size).
     """
-    env: dict[str, Any] = {"path": path, "first_line": first_line, "diagnostics": [], "url": url}
+    env: dict[str, Any] = {
+        "path": path,
+        "first_line": first_line,
+        "diagnostics": [],
+        "url": url,
+        "images": images or {},
+    }
     tokens = md.parse(body, env)
     html = md.renderer.render(tokens, md.options, env)
     toc = tuple(
@@ -416,9 +425,43 @@ def _render_fence(
 def _render_image(
     self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict[str, Any]
 ) -> str:
-    tokens[idx].attrSet("loading", "lazy")
-    tokens[idx].attrSet("decoding", "async")
-    return self.image(tokens, idx, options, env)  # type: ignore[attr-defined,no-any-return]
+    """An image with its size (so the page does not jump as it loads); a lone one is a
+    figure with its title or alt text as caption, linked to the full-size file."""
+    token = tokens[idx]
+    token.attrSet("loading", "lazy")
+    token.attrSet("decoding", "async")
+    src = str(token.attrGet("src") or "")
+    info = env.get("images", {}).get(unquote(src).removeprefix("./"))
+    if info is not None:
+        token.attrSet("width", str(info.width))
+        token.attrSet("height", str(info.height))
+        if src.lower().endswith(".svg") and not info.dark_aware:
+            token.attrSet("class", "diagram")  # the theme adapts it to dark mode
+    html = self.image(tokens, idx, options, env)  # type: ignore[attr-defined]
+    if not token.meta.get("figure"):
+        return str(html)
+    caption = str(
+        token.attrGet("title") or self.renderInlineAsText(token.children or [], options, env)
+    )
+    figcaption = f"<figcaption>{escape(caption)}</figcaption>" if caption.strip() else ""
+    return f'<figure><a class="figure-link" href="{escape(src)}">{html}</a>{figcaption}</figure>\n'
+
+
+def _lone_images(state: StateCore) -> None:
+    """A core rule: a paragraph holding nothing but one image becomes that image's figure."""
+    tokens = state.tokens
+    for i in range(len(tokens) - 2):
+        if tokens[i].type != "paragraph_open" or tokens[i + 2].type != "paragraph_close":
+            continue
+        children = [
+            child
+            for child in tokens[i + 1].children or []
+            if not (child.type == "text" and not child.content.strip())
+            and child.type not in ("softbreak", "hardbreak")
+        ]
+        if len(children) == 1 and children[0].type == "image" and tokens[i].level == 0:
+            children[0].meta["figure"] = True
+            tokens[i].hidden = tokens[i + 2].hidden = True
 
 
 def _admonition_renderer(name: str, default_title: str) -> Any:
