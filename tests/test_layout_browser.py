@@ -158,3 +158,47 @@ def test_diagrams_are_not_white_panels_in_dark_mode(
     context.close()
     assert seen >= 20
     assert white == {}
+
+
+def test_reading_details_on_a_phone(browser: Browser, blog: tuple[str, Path]) -> None:
+    """Code at body size, touch-sized links, the footer at the bottom, the current page."""
+    base, _ = blog
+    page = browser.new_page(viewport={"width": 360, "height": 800})
+    page.goto(base + "posts/lc76-minimum-window-substring/")
+    px = "el => parseFloat(getComputedStyle(el).fontSize)"
+    body = page.locator("body").evaluate(px)
+    assert page.locator(".code-block code").first.evaluate(px) >= 0.9 * body
+    heights = page.locator(".tags a, header nav ul a").evaluate_all(
+        "els => els.map(el => el.getBoundingClientRect().height)"
+    )
+    assert heights and min(heights) >= 32
+    page.goto(base + "archives/")
+    current = page.locator('header nav a[aria-current="page"]')
+    assert current.count() == 1 and current.get_attribute("href") == "/archives/"
+    page.goto(base + "404.html")
+    footer_bottom = page.locator(".site-footer").evaluate("el => el.getBoundingClientRect().bottom")
+    assert abs(footer_bottom - 800) <= 1
+    page.close()
+
+
+def test_scrolling_boxes_are_reachable_by_keyboard(blog: tuple[str, Path]) -> None:
+    _, public = blog
+    html = (public / "posts/segmentation-metrics/index.html").read_text(encoding="utf-8")
+    content = BeautifulSoup(html, "html.parser").select_one("article .content")
+    boxes = content.select("pre, .math-display, table")
+    assert len(boxes) >= 5
+    assert [box.name for box in boxes if box.get("tabindex") != "0"] == []
+
+
+def test_print_leaves_out_navigation(browser: Browser, blog: tuple[str, Path]) -> None:
+    base, _ = blog
+    page = browser.new_page()
+    page.goto(base + "posts/rope/")
+    page.emulate_media(media="print")
+    hidden = ".site-search, .toc, .post-nav, header nav ul"
+    shown = page.locator(hidden).evaluate_all(
+        "els => els.filter(el => getComputedStyle(el).display !== 'none').length"
+    )
+    assert shown == 0
+    assert page.locator("article .content").is_visible()
+    page.close()

@@ -52,7 +52,7 @@ NO_JEKYLL = ".nojekyll"
 SEARCH = "search"
 MATH_FONT_KEY = "math-font"
 # Bump when the Markdown step's output changes for the same input, to invalidate caches.
-MARKUP_VERSION = "4"
+MARKUP_VERSION = "5"
 
 
 @dataclass(frozen=True)

@@ -82,7 +82,8 @@ def highlight_block(
     body = "\n".join(spans)
     return (
         f'<figure class="code-block">{caption}'
-        f'<pre class="{pre_class}"><code{code_class}>{body}</code></pre></figure>\n'
+        # tabindex: a box that scrolls sideways must be reachable with the keyboard.
+        f'<pre class="{pre_class}" tabindex="0"><code{code_class}>{body}</code></pre></figure>\n'
     )
 
 

@@ -106,6 +106,7 @@ def make_markdown(settings: MarkupSettings) -> MarkdownIt:
     md.add_render_rule("math_unclosed", lambda self, tokens, idx, *_: escape(tokens[idx].content))
     md.add_render_rule("fence", _render_fence)
     md.add_render_rule("image", _render_image)
+    md.add_render_rule("table_open", _render_table_open)
     return md
 
 
@@ -265,10 +266,11 @@ def _render_math_token(
         html = (
             f'<code class="math-error" title="{escape(exc.message)}">{escape(tex.strip())}</code>'
         )
+    # tabindex: a formula wider than the screen scrolls, and the keyboard must reach it.
     if block:
-        return f'<div class="math-display">{html}</div>\n'
+        return f'<div class="math-display" tabindex="0">{html}</div>\n'
     if display:
-        return f'<span class="math-display">{html}</span>'
+        return f'<span class="math-display" tabindex="0">{html}</span>'
     return html
 
 
@@ -445,6 +447,14 @@ def _render_image(
     )
     figcaption = f"<figcaption>{escape(caption)}</figcaption>" if caption.strip() else ""
     return f'<figure><a class="figure-link" href="{escape(src)}">{html}</a>{figcaption}</figure>\n'
+
+
+def _render_table_open(
+    self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict[str, Any]
+) -> str:
+    """A table scrolls sideways on a phone: the keyboard must be able to reach it."""
+    tokens[idx].attrSet("tabindex", "0")
+    return str(self.renderToken(tokens, idx, options, env))
 
 
 def _lone_images(state: StateCore) -> None:
