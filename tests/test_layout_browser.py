@@ -202,3 +202,37 @@ def test_print_leaves_out_navigation(browser: Browser, blog: tuple[str, Path]) -
     assert shown == 0
     assert page.locator("article .content").is_visible()
     page.close()
+
+
+def test_contents_fold_on_a_phone_and_follow_the_reader_on_a_wide_screen(
+    browser: Browser, blog: tuple[str, Path]
+) -> None:
+    base, _ = blog
+    post = "posts/lc76-minimum-window-substring/"
+    phone = browser.new_page(viewport={"width": 360, "height": 800})
+    phone.goto(base + post)
+    assert phone.locator(".toc details").get_attribute("open") is None
+    assert not phone.locator(".toc ol").is_visible()
+    assert phone.locator(".toc").evaluate("el => el.getBoundingClientRect().height") < 60
+    phone.close()
+
+    wide = browser.new_page(viewport={"width": 1280, "height": 800})
+    wide.goto(base + post)
+    assert wide.locator(".toc ol").is_visible()
+    toc = wide.locator(".toc").evaluate("el => el.getBoundingClientRect().toJSON()")
+    text = wide.locator("article .content").evaluate("el => el.getBoundingClientRect().toJSON()")
+    assert toc["left"] >= text["right"]  # beside the text, in the margin
+    assert toc["right"] <= 1280
+    # It stays in view, and marks the section being read.
+    heading = wide.locator("article .content h2").nth(2)
+    heading.scroll_into_view_if_needed()
+    wide.mouse.wheel(0, 200)
+    wide.wait_for_timeout(300)
+    assert wide.locator(".toc").evaluate("el => el.getBoundingClientRect().top") >= 0
+    current = wide.locator('.toc a[aria-current="true"]')
+    assert current.count() == 1
+    above = wide.locator("article .content h2, article .content h3").evaluate_all(
+        "els => els.filter(e => e.getBoundingClientRect().top < innerHeight / 3).map(e => e.id)"
+    )
+    assert current.get_attribute("href") == "#" + above[-1]  # the last heading passed
+    wide.close()
