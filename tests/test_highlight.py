@@ -39,8 +39,13 @@ def test_theme_css_is_scoped() -> None:
     css = theme_css()
     selectors = [s.strip() for s in re.findall(r"^\s*([^{}@/][^{]*)\{", css, re.M)]
     assert selectors
-    assert all(s.startswith(CODE_SELECTOR) for s in selectors), selectors
+    # Every rule is about code: the light ones, and the dark ones by the system's setting
+    # (unless the reader chose light) or by the reader's choice.
+    scopes = ("", ':root:not([data-theme="light"]) ', ':root[data-theme="dark"] ')
+    assert all(any(s.startswith(p + CODE_SELECTOR) for p in scopes) for s in selectors), selectors
     assert "@media (prefers-color-scheme: dark)" in css
-    light, dark = css.split("@media (prefers-color-scheme: dark)")
+    light, rest = css.split("@media (prefers-color-scheme: dark)")
+    by_system, by_choice = rest.split("\n}\n", 1)
     background = re.compile(r"\.highlight \{ background: (#[0-9a-fA-F]+)")
-    assert background.search(light).group(1) != background.search(dark).group(1)
+    dark = background.search(by_system).group(1)
+    assert background.search(light).group(1) != dark == background.search(by_choice).group(1)

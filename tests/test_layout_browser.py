@@ -14,7 +14,7 @@ import pytest
 from bs4 import BeautifulSoup
 from conftest import CHROMIUM_ARGS, REPO, find_chromium, find_cjk_font
 from layout import overflow, punctuation_at_line_edges
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, Page, sync_playwright
 from pngpixels import rgb_pixels
 
 from blogsite.cli import main
@@ -236,3 +236,39 @@ def test_contents_fold_on_a_phone_and_follow_the_reader_on_a_wide_screen(
     )
     assert current.get_attribute("href") == "#" + above[-1]  # the last heading passed
     wide.close()
+
+
+def _background(page: Page, selector: str = "body") -> str:
+    return page.locator(selector).first.evaluate("el => getComputedStyle(el).backgroundColor")
+
+
+def test_the_theme_switch_overrides_the_system_and_remembers(
+    browser: Browser, blog: tuple[str, Path]
+) -> None:
+    base, _ = blog
+    light = "rgb(255, 255, 255)"
+    context = browser.new_context(color_scheme="light")
+    page = context.new_page()
+    page.goto(base + "posts/rope/")
+    assert _background(page) == light  # the system's setting, with no choice made
+    code_light = page.locator(".highlight").first.evaluate(
+        "el => getComputedStyle(el).backgroundColor"
+    )
+    page.locator(".theme-toggle").click()
+    dark = _background(page)
+    assert dark != light and page.evaluate("document.documentElement.dataset.theme") == "dark"
+    assert (
+        page.locator(".highlight").first.evaluate("el => getComputedStyle(el).backgroundColor")
+        != code_light
+    )
+    page.goto(base + "archives/")  # remembered on the next page, before it paints
+    assert _background(page) == dark
+    page.locator(".theme-toggle").click()  # back to what the system says: the choice is forgotten
+    assert _background(page) == light
+    assert page.evaluate("localStorage.getItem('blogsite-theme')") is None
+    context.close()
+    system_dark = browser.new_context(color_scheme="dark")
+    page = system_dark.new_page()
+    page.goto(base)
+    assert _background(page) != light
+    system_dark.close()
