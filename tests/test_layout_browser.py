@@ -5,6 +5,7 @@ ends with opening punctuation next to a formula."""
 from __future__ import annotations
 
 import functools
+import shutil
 import threading
 from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -13,7 +14,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 from conftest import CHROMIUM_ARGS, REPO, find_chromium, find_cjk_font
-from layout import overflow, punctuation_at_line_edges
+from layout import low_contrast, overflow, punctuation_at_line_edges
 from playwright.sync_api import Browser, Page, sync_playwright
 from pngpixels import rgb_pixels
 
@@ -29,10 +30,20 @@ class _Quiet(SimpleHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def blog(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
-    """(URL, folder) of the bundled blog, built and served on 127.0.0.1."""
+    """(URL, folder) of the bundled blog, built and served on 127.0.0.1, with one more post
+    that shows every kind of code token (it is not part of the blog: a copy gets it)."""
     find_cjk_font()  # measuring Chinese text drawn with a fallback font proves nothing
-    public = tmp_path_factory.mktemp("layout") / "public"
-    assert main(["build", "-q", "--no-search", "--source", str(REPO), "--output", str(public)]) == 0
+    folder = tmp_path_factory.mktemp("layout")
+    site = folder / "site"
+    for name in ("content", "templates", "static", "blogsite.yaml"):
+        source = REPO / name
+        if source.is_dir():
+            shutil.copytree(source, site / name)
+        elif source.is_file():
+            shutil.copy(source, site / name)
+    (site / "content/posts/code.md").write_text(CODE_POST, encoding="utf-8")
+    public = folder / "public"
+    assert main(["build", "-q", "--no-search", "--source", str(site), "--output", str(public)]) == 0
     server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(public)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}/", public
@@ -272,3 +283,70 @@ def test_the_theme_switch_overrides_the_system_and_remembers(
     page.goto(base)
     assert _background(page) != light
     system_dark.close()
+
+
+# Every kind of token Pygments colours, on highlighted lines with line numbers.
+CODE_POST = """---
+title: Code
+date: 2024-01-01
+---
+
+Text `inline` and a [link](#x).
+
+```python linenos hl_lines="1-12" title="all.py"
+# comment 中文注释
+import os  # comment
+@decorator
+class Foo(Base):
+    \"\"\"Docstring.\"\"\"
+    def bar(self, x: int = 1) -> str:
+        s = f"value {x!r} \\n" + 'single' + r"raw"
+        return None if x else True and not False or 0x1F + 1.5e3
+print(len([i for i in range(10)]), sorted({1: 2}))
+x = y @ z; a += b; c <<= 2; d != e; ~f; g ** h
+try: pass
+except Exception: raise
+```
+
+```cpp linenos hl_lines="2"
+#include <vector>
+// comment
+int main() { std::vector<int> v{1, 2}; return v.size() > 0 ? 1 : 0; } /* block */
+```
+"""
+
+CONTRAST_PAGES = (
+    "posts/code/",
+    "",
+    "posts/lc42-trapping-rain-water/",
+    "posts/lc200-number-of-islands/",
+    "posts/speculative-decoding/",
+    "posts/rope/",
+    "tags/",
+    "archives/",
+    "about/",
+    "404.html",
+)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_all_text_reads_at_wcag_aa_contrast(
+    browser: Browser, blog: tuple[str, Path], scheme: str
+) -> None:
+    """Every text colour against what is behind it, from the final CSS, ≥ 4.5:1: code
+    tokens on highlighted lines and line numbers included."""
+    base, public = blog
+    for page_path in CONTRAST_PAGES:
+        assert (public / (page_path or "index.html")).exists() or (public / page_path).is_dir()
+    context = browser.new_context(color_scheme=scheme, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    failing = {}
+    highlighted = 0
+    for page_path in CONTRAST_PAGES:
+        page.goto(base + page_path)
+        highlighted += page.locator(".line.hl").count()
+        for where, ratio in low_contrast(page).items():
+            failing[f"{page_path} {where}"] = ratio
+    context.close()
+    assert highlighted > 0  # the pages hold highlighted lines to check
+    assert failing == {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Collection
 from html import escape
 
@@ -87,6 +88,55 @@ def highlight_block(
     )
 
 
+# The tints of highlighted lines (`--hl` in the theme's style.css), light and dark: code
+# colours are checked against them as well as against the plain background.
+HIGHLIGHT_TINTS = {"light": (255, 213, 79, 0.28), "dark": (187, 128, 9, 0.3)}
+# WCAG AA asks for 4.5:1; a hair more leaves room for rounding in browsers.
+READABLE = 4.6
+_COLOR = re.compile(r"(?<![-\w])color: #([0-9a-fA-F]{6}|[0-9a-fA-F]{3})\b")
+
+
+def _rgb(hex_color: str) -> tuple[float, float, float]:
+    value = hex_color.lstrip("#")
+    if len(value) == 3:
+        value = "".join(ch * 2 for ch in value)
+    return (int(value[0:2], 16), int(value[2:4], 16), int(value[4:6], 16))
+
+
+def _luminance(rgb: tuple[float, float, float]) -> float:
+    def channel(v: float) -> float:
+        v /= 255
+        return v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(v) for v in rgb)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a: tuple[float, float, float], b: tuple[float, float, float]) -> float:
+    """WCAG contrast ratio of two colours."""
+    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def readable(css: str, background: str, tint: tuple[int, int, int, float]) -> str:
+    """`css` with each text colour darkened (or lightened, on a dark background) until it
+    reads at AA contrast on the background and on a highlighted line's tint over it."""
+    base = _rgb(background)
+    *tint_rgb, alpha = tint
+    tinted = tuple(t * alpha + b * (1 - alpha) for t, b in zip(tint_rgb, base, strict=True))
+    target = (0.0, 0.0, 0.0) if _luminance(base) > 0.18 else (255.0, 255.0, 255.0)
+
+    def fix(match: re.Match[str]) -> str:
+        colour: tuple[float, ...] = _rgb(match.group(1))
+        for _ in range(40):
+            if min(contrast(colour, base), contrast(colour, tinted)) >= READABLE:  # type: ignore[arg-type]
+                break
+            colour = tuple(c + (t - c) * 0.06 for c, t in zip(colour, target, strict=True))
+        return "color: #" + "".join(f"{round(c):02x}" for c in colour)
+
+    return _COLOR.sub(fix, css)
+
+
 def theme_css(light: str = "default", dark: str = "github-dark") -> str:
     """Token colours for both themes, each scoped to the code selector. Dark follows the
     system's setting unless the reader chose a theme (`data-theme` on `<html>`)."""
@@ -94,12 +144,14 @@ def theme_css(light: str = "default", dark: str = "github-dark") -> str:
     def rules(style: str, scope: str = "") -> str:
         formatter = HtmlFormatter(style=style)
         selector = f"{scope} {CODE_SELECTOR}".strip()
-        return "\n".join(
+        css = "\n".join(
             [
                 *formatter.get_background_style_defs(selector),
                 *formatter.get_token_style_defs(selector),
             ]
         )
+        tint = HIGHLIGHT_TINTS["dark" if style == dark else "light"]
+        return readable(css, formatter.style.background_color, tint)
 
     by_system = "\n".join(
         "  " + line for line in rules(dark, ':root:not([data-theme="light"])').splitlines()
