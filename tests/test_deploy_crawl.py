@@ -414,8 +414,7 @@ def test_fixture_site_crawls_clean(
         "posts/x/index.html",
         "posts/x/fig.svg",
         "posts/第三篇/index.html",
-        "css/style.css",
-        "css/code.css",
+        "css/style.css",  # (no code.css: this site shows no code)
         "js/code-copy.js",
         "favicon.svg",
         MATH_FONT,

@@ -350,3 +350,18 @@ def test_all_text_reads_at_wcag_aa_contrast(
     context.close()
     assert highlighted > 0  # the pages hold highlighted lines to check
     assert failing == {}
+
+
+def test_the_index_page_weighs_at_most_60_kb(browser: Browser, blog: tuple[str, Path]) -> None:
+    """Everything the first index page fetches, uncompressed: page, styles, scripts, fonts."""
+    base, _ = blog
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    fetched: dict[str, int] = {}
+    page.on("response", lambda r: fetched.__setitem__(r.url, len(r.body())) if r.ok else None)
+    page.goto(base)
+    page.evaluate("document.fonts.ready.then(() => true)")
+    page.wait_for_load_state("networkidle")
+    page.close()
+    assert any(url.endswith("latinmodern-math-excerpts.woff2") for url in fetched)  # math shown
+    assert not any(url.endswith(("latinmodern-math.woff2", "code.css")) for url in fetched)
+    assert sum(fetched.values()) <= 60_000, fetched

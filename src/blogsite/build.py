@@ -22,7 +22,7 @@ from blogsite.content import (
     parse_front_matter,
 )
 from blogsite.errors import ContentError, Diagnostic, OutputError, StrictError
-from blogsite.fonts import MATH_FONT, math_text, subset_digest, subset_font
+from blogsite.fonts import EXCERPT_MATH_FONT, MATH_FONT, math_text, subset_digest, subset_font
 from blogsite.highlight import theme_css
 from blogsite.images import ImageInfo, read_image_info
 from blogsite.markup import MarkdownParser, MarkupSettings, make_markdown, render_markdown
@@ -50,7 +50,6 @@ CODE_CSS = "css/code.css"
 NO_JEKYLL = ".nojekyll"
 # Names of the derived outputs in the build's record (digests of what they were made from).
 SEARCH = "search"
-MATH_FONT_KEY = "math-font"
 # Bump when the Markdown step's output changes for the same input, to invalidate caches.
 MARKUP_VERSION = "5"
 
@@ -82,7 +81,8 @@ class BuildCache:
     markdown: dict[MarkupSettings, MarkdownParser] = field(default_factory=dict)
     misses: int = 0  # bodies rendered because no cached result fitted
     search: SearchIndex | None = None  # the last index, reused while its pages are the same
-    math_font: tuple[str, Output] | None = None  # (digest, subset) of the last math font
+    # (digest, subset) of the last math fonts, by where they are published
+    math_fonts: dict[str, tuple[str, Output]] = field(default_factory=dict)
     # What the output folder holds from the last build; derived outputs made from the
     # same inputs are linked from there instead of being made again.
     previous: PreviousBuild | None = None
@@ -97,18 +97,21 @@ class BuildCache:
         self.search = index_search(outputs, root_path, self.search, self._reusable(SEARCH))
         return self.search
 
-    def math_font_subset(self, font: Output, text: str) -> tuple[str, Output]:
-        """(digest, woff2) of `font` cut to `text`; fontTools runs only for new characters."""
+    def math_font_subset(self, key: str, font: Output, text: str) -> tuple[str, Output]:
+        """(digest, woff2) of `font` cut to `text`, published at `key`; fontTools runs only
+        for characters this cache, or the last build in the output folder, has not cut."""
         data = font.read_bytes() if isinstance(font, Path) else font
         digest = subset_digest(data, text)
-        if self.math_font is None or self.math_font[0] != digest:
-            previous = self._reusable(MATH_FONT_KEY)
-            if previous is not None and previous[0] == digest and MATH_FONT in previous[1]:
+        made = self.math_fonts.get(key)
+        if made is None or made[0] != digest:
+            previous = self._reusable(key)
+            if previous is not None and previous[0] == digest and key in previous[1]:
                 # Read, not linked: it is a made file, not one of the site's static files.
-                self.math_font = (digest, previous[1][MATH_FONT].read_bytes())
+                made = (digest, previous[1][key].read_bytes())
             else:
-                self.math_font = (digest, subset_font(data, text))
-        return self.math_font
+                made = (digest, subset_font(data, text))
+            self.math_fonts[key] = made
+        return made
 
     def _reusable(self, name: str) -> tuple[str, dict[str, Path]] | None:
         """The digest of the previous build's output `name` and the files it may be in."""
@@ -211,9 +214,14 @@ def build_site(
     digests = {}
     font = outputs.files.get(MATH_FONT)
     if font is not None:
-        text = math_text(post.rendered.html for post in (*site.posts, *site.pages))
-        digests[MATH_FONT_KEY], subset = cache.math_font_subset(font, text)
-        outputs.add(MATH_FONT, subset, "the math font, cut to the site's formulas", replace=True)
+        # Two cuts: one for the posts, and a small one for the listings, whose excerpts use
+        # a handful of symbols (the index would otherwise fetch every post's glyphs).
+        for key, texts in (
+            (MATH_FONT, (post.rendered.html for post in (*site.posts, *site.pages))),
+            (EXCERPT_MATH_FONT, (post.excerpt for post in site.posts)),
+        ):
+            digests[key], subset = cache.math_font_subset(key, font, math_text(texts))
+            outputs.add(key, subset, "the math font, cut to the site's formulas", replace=True)
     outputs.check_nesting()
     shown = {id(post) for post in (*site.posts, *site.pages)}
     diagnostics = tuple(

@@ -17,6 +17,8 @@ from fontTools import subset
 from fontTools.ttLib import TTFont
 
 MATH_FONT = "fonts/latinmodern-math.woff2"
+# The same font cut to the formulas of excerpts only, for index and tag pages.
+EXCERPT_MATH_FONT = "fonts/latinmodern-math-excerpts.woff2"
 # Bump when the subsetting below changes, so no earlier build's font is reused.
 _RECIPE = "2"
 _MATH = re.compile(r"<math\b.*?</math>", re.DOTALL)

@@ -139,6 +139,11 @@ class Post:
         return "<math" in self.rendered.html
 
     @property
+    def has_code(self) -> bool:
+        """Whether the page shows highlighted code (it then loads the code colours)."""
+        return 'class="highlight' in self.rendered.html
+
+    @property
     def excerpt(self) -> str:
         """The index entry's excerpt: `<!--more-->`, else `summary`, else automatic; as HTML."""
         if self.rendered.more_html is not None:
@@ -178,6 +183,10 @@ class IndexPage:
     def has_math(self) -> bool:
         """Whether any excerpt on this page shows a formula (the math font is then preloaded)."""
         return any("<math" in post.excerpt for post in self.posts)
+
+    @property
+    def has_code(self) -> bool:
+        return any('class="highlight' in post.excerpt for post in self.posts)
 
     @property
     def numbers(self) -> list[tuple[int, str]]:
