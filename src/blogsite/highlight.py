@@ -137,6 +137,11 @@ def readable(css: str, background: str, tint: tuple[int, int, int, float]) -> st
     return _COLOR.sub(fix, css)
 
 
+# github-dark's own background (#0d1117) is the dark page's colour to within 1.02:1: a
+# code block would not stand out. The theme's raised surface instead.
+DARK_CODE_BACKGROUND = "#161b22"
+
+
 def theme_css(light: str = "default", dark: str = "github-dark") -> str:
     """Token colours for both themes, each scoped to the code selector. Dark follows the
     system's setting unless the reader chose a theme (`data-theme` on `<html>`)."""
@@ -150,8 +155,12 @@ def theme_css(light: str = "default", dark: str = "github-dark") -> str:
                 *formatter.get_token_style_defs(selector),
             ]
         )
+        background = formatter.style.background_color
+        if style == dark:
+            css = css.replace(f"background: {background}", f"background: {DARK_CODE_BACKGROUND}")
+            background = DARK_CODE_BACKGROUND
         tint = HIGHLIGHT_TINTS["dark" if style == dark else "light"]
-        return readable(css, formatter.style.background_color, tint)
+        return readable(css, background, tint)
 
     by_system = "\n".join(
         "  " + line for line in rules(dark, ':root:not([data-theme="light"])').splitlines()
