@@ -6,12 +6,13 @@ import os
 import shutil
 import subprocess
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
+from playwright.sync_api import Browser, sync_playwright
 
 from blogsite.cli import main
 
@@ -139,3 +140,12 @@ def find_cjk_font() -> str:
     if not families:
         pytest.fail(f"No Chinese font: {CJK_FONT_HELP}", pytrace=False)
     return families[0]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium (never a downloaded one), driven by Playwright, once per module."""
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=find_chromium(), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()

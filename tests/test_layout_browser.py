@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import CHROMIUM_ARGS, REPO, find_chromium, find_cjk_font
+from conftest import REPO, find_cjk_font
 from layout import low_contrast, overflow, punctuation_at_line_edges
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 from pngpixels import rgb_pixels
 
 from blogsite.cli import main
@@ -49,14 +49,6 @@ def blog(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]
     yield f"http://127.0.0.1:{server.server_address[1]}/", public
     server.shutdown()
     server.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=find_chromium(), args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 def pages(public: Path, *, posts_only: bool = False) -> list[str]:

@@ -15,8 +15,8 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import CHROMIUM_ARGS, REPO, find_chromium
-from playwright.sync_api import Browser, Page, sync_playwright
+from conftest import REPO
+from playwright.sync_api import Browser, Page
 
 from blogsite.cli import main
 
@@ -36,14 +36,6 @@ QUERIES = {
 class _Quiet(SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:
         pass
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=find_chromium(), args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture(scope="module", params=["/blog/", "/"], ids=["sub-path", "root"])

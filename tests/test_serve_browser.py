@@ -15,8 +15,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import CHROMIUM_ARGS, REPO, find_chromium
-from playwright.sync_api import Browser, Page, sync_playwright
+from conftest import REPO
+from playwright.sync_api import Browser, Page
 
 from blogsite.build import BuildOptions
 from blogsite.serve import Preview, ServeOptions
@@ -24,14 +24,6 @@ from blogsite.serve import Preview, ServeOptions
 pytestmark = pytest.mark.browser
 POST = "content/posts/rope/index.md"
 URL = "posts/rope/"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=find_chromium(), args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture
