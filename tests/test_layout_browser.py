@@ -60,6 +60,12 @@ def pages(public: Path, *, posts_only: bool = False) -> list[str]:
     return [page for page in found if page.startswith("posts/")] if posts_only else found
 
 
+def visit(page: Page, url: str) -> None:
+    """Open `url` and wait for its fonts: before they load, the layout is not final."""
+    page.goto(url)
+    page.evaluate("document.fonts.ready.then(() => true)")
+
+
 @pytest.mark.parametrize("width", [360, 768, 1280])
 def test_no_page_is_wider_than_the_screen(
     browser: Browser, blog: tuple[str, Path], width: int
@@ -68,8 +74,7 @@ def test_no_page_is_wider_than_the_screen(
     page = browser.new_page(viewport={"width": width, "height": 800})
     too_wide = {}
     for path in pages(public):
-        page.goto(base + path)
-        page.evaluate("document.fonts.ready.then(() => true)")
+        visit(page, base + path)
         if (extra := overflow(page)) > 0:
             too_wide[path] = width + extra
     page.close()
@@ -85,8 +90,7 @@ def test_punctuation_never_parts_from_a_formula(
     found = {}
     measured = 0
     for path in pages(public, posts_only=True):
-        page.goto(base + path)
-        page.evaluate("document.fonts.ready.then(() => true)")
+        visit(page, base + path)
         edges = punctuation_at_line_edges(page)
         measured += edges["boxes"]
         if edges["starts"] or edges["ends"]:
