@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 import shutil
 import threading
+import time
 from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -15,7 +16,7 @@ import pytest
 from bs4 import BeautifulSoup
 from conftest import REPO, find_cjk_font
 from layout import low_contrast, overflow, punctuation_at_line_edges
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, Route
 from pngpixels import rgb_pixels
 
 from blogsite.cli import main
@@ -126,6 +127,13 @@ def test_a_post_with_diagrams_does_not_move_while_it_loads(
     context = browser.new_context(viewport={"width": 360, "height": 800})
     page = context.new_page()
     page.add_init_script(_LAYOUT_SHIFTS)
+
+    def late(route: Route) -> None:
+        # A slow network: fonts and scripts arrive after the first paint, as on a phone.
+        time.sleep(0.3)
+        route.continue_()
+
+    page.route("**/*.{js,woff2}", late)
     page.goto(base + "posts/flash-attention/")
     page.evaluate("document.fonts.ready.then(() => true)")
     # Lazy images load as they come into view: scroll down the whole page.

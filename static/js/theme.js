@@ -12,7 +12,6 @@
   function show() {
     button.setAttribute("aria-pressed", current() === "dark" ? "true" : "false");
   }
-  button.hidden = false;
   show();
   button.addEventListener("click", function () {
     var next = current() === "dark" ? "light" : "dark";
