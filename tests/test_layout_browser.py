@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from bs4 import BeautifulSoup
@@ -369,3 +370,29 @@ def test_the_index_page_weighs_at_most_60_kb(browser: Browser, blog: tuple[str, 
     assert any(url.endswith("latinmodern-math-excerpts.woff2") for url in fetched)  # math shown
     assert not any(url.endswith(("latinmodern-math.woff2", "code.css")) for url in fetched)
     assert sum(fetched.values()) <= 60_000, fetched
+
+
+def test_every_post_with_math_loads_a_math_font_of_at_most_60_kb(
+    browser: Browser, blog: tuple[str, Path]
+) -> None:
+    """Each post of the bundled blog fetches the math font only if it shows a formula, and
+    then a cut of at most 60 KB, which has loaded by the time the fonts are ready."""
+    base, public = blog
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    fonts: set[str] = set()
+    page.on("requestfinished", lambda r: fonts.add(urlsplit(r.url).path.lstrip("/")))
+    with_math = 0
+    for path in pages(public, posts_only=True):
+        fonts.clear()
+        visit(page, base + path)
+        page.wait_for_load_state("networkidle")
+        has_math = page.locator("math").count() > 0
+        with_math += has_math
+        fetched = {name for name in fonts if "latinmodern-math" in name}
+        assert bool(fetched) == has_math, (path, fonts)
+        assert sum((public / name).stat().st_size for name in fetched) <= 60_000, (path, fetched)
+        if has_math:
+            loaded = page.evaluate("document.fonts.check('16px \"Blogsite Math\"')")
+            assert loaded, path
+    page.close()
+    assert with_math >= 10  # the blog's notes are full of formulas

@@ -22,7 +22,14 @@ from blogsite.content import (
     parse_front_matter,
 )
 from blogsite.errors import ContentError, Diagnostic, OutputError, StrictError
-from blogsite.fonts import EXCERPT_MATH_FONT, MATH_FONT, math_text, subset_digest, subset_font
+from blogsite.fonts import (
+    EXCERPT_MATH_FONT,
+    MATH_FONT,
+    MathText,
+    math_text,
+    subset_digest,
+    subset_font,
+)
 from blogsite.highlight import theme_css
 from blogsite.images import ImageInfo, read_image_info
 from blogsite.markup import MarkdownParser, MarkupSettings, make_markdown, render_markdown
@@ -97,7 +104,7 @@ class BuildCache:
         self.search = index_search(outputs, root_path, self.search, self._reusable(SEARCH))
         return self.search
 
-    def math_font_subset(self, key: str, font: Output, text: str) -> tuple[str, Output]:
+    def math_font_subset(self, key: str, font: Output, text: MathText) -> tuple[str, Output]:
         """(digest, woff2) of `font` cut to `text`, published at `key`; fontTools runs only
         for characters this cache, or the last build in the output folder, has not cut."""
         data = font.read_bytes() if isinstance(font, Path) else font
