@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Sequence
 from datetime import datetime
 from itertools import groupby, pairwise
@@ -82,18 +83,66 @@ RELATED = 3
 def related_posts(posts: Sequence[Post]) -> dict[str, tuple[str, ...]]:
     """Up to three other posts for each post: most shared tags first, then nearest in date.
 
-    Posts that share no tag are not related; ties keep the newer post first.
+    Posts that share no tag are not related; ties keep the newer post first. Posts are
+    grouped by their set of tags, so a post looks at the few groups it shares most with,
+    and in each only at the posts nearest its date: no post is compared with every other.
     """
+    newer = {id(post): -index for index, post in enumerate(reversed(posts))}
+    groups: dict[frozenset[str], list[Post]] = {}
+    for post in posts:
+        groups.setdefault(frozenset(post.tags), []).append(post)
+    for members in groups.values():
+        members.sort(key=lambda p: p.date)
+    levels: dict[frozenset[str], list[list[list[Post]]]] = {}
     related: dict[str, tuple[str, ...]] = {}
     for post in posts:
-        mine = set(post.tags)
-        scored = [
-            (-len(mine.intersection(other.tags)), abs(other.date - post.date), -index, other.path)
-            for index, other in enumerate(reversed(posts))
-            if other is not post and mine.intersection(other.tags)
-        ]
-        related[post.path] = tuple(path for *_, path in sorted(scored)[:RELATED])
+        mine = frozenset(post.tags)
+        if mine not in levels:
+            levels[mine] = _levels(mine, groups)
+
+        def key(other: Post, post: Post = post) -> tuple[object, ...]:
+            return (abs(other.date - post.date), newer[id(other)], other.path)
+
+        found: list[Post] = []
+        for level in levels[mine]:
+            near = [other for members in level for other in _nearest(members, post)]
+            found += sorted(near, key=key)[: RELATED - len(found)]
+            if len(found) == RELATED:
+                break
+        related[post.path] = tuple(other.path for other in found)
     return related
+
+
+def _levels(
+    tags: frozenset[str], groups: dict[frozenset[str], list[Post]]
+) -> list[list[list[Post]]]:
+    """The groups that share tags with `tags`, gathered by how many, most first."""
+    by_shared: dict[int, list[list[Post]]] = {}
+    for other, members in groups.items():
+        if shared := len(tags & other):
+            by_shared.setdefault(shared, []).append(members)
+    return [by_shared[n] for n in sorted(by_shared, reverse=True)]
+
+
+def _nearest(members: list[Post], post: Post) -> list[Post]:
+    """The members (sorted by date) that may be among the `RELATED` nearest to `post`:
+    that many on each side of its date, and any tied with the farthest of them."""
+    start = bisect.bisect_left(members, post.date, key=lambda p: p.date)
+    picked: list[Post] = []
+    for step, first in ((-1, start - 1), (1, start)):
+        taken: list[Post] = []
+        i = first
+        while 0 <= i < len(members):
+            other = members[i]
+            i += step
+            if other is post:
+                continue
+            gap = abs(other.date - post.date)
+            if len(taken) >= RELATED and gap > abs(taken[-1].date - post.date):
+                break
+            taken.append(other)
+        picked += taken
+    return picked
 
 
 def _check_tag_paths(tags: Sequence[Tag]) -> None:

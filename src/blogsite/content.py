@@ -6,12 +6,11 @@ import re
 from collections.abc import Iterator
 from datetime import date, datetime, time
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from blogsite.errors import ContentError
-from blogsite.model import FrontMatter, Kind, Source
+from blogsite.model import FrontMatter, Kind, ReadOnly, Source
 from blogsite.yamltext import load_mapping
 
 CONTENT_DIR = "content"
@@ -172,7 +171,7 @@ def parse_front_matter(source: Source, tz: ZoneInfo) -> FrontMatter:
         draft=bool(data.get("draft", False)),
         slug=slug,
         toc=data.get("toc"),
-        extra=MappingProxyType({k: v for k, v in data.items() if k not in _KNOWN}),
+        extra=ReadOnly({k: v for k, v in data.items() if k not in _KNOWN}),
         body=body,
         body_line=body_line,
     )

@@ -26,6 +26,11 @@ class BlogsiteError(Exception):
         self.diagnostic = Diagnostic(path, line, message)
         super().__init__(str(self.diagnostic))
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Rebuilt from its diagnostic, so it crosses a process boundary (the render pool).
+        d = self.diagnostic
+        return (type(self), (d.path, d.line, d.message))
+
 
 class ConfigError(BlogsiteError):
     """`blogsite.yaml` or a command-line option is wrong."""
@@ -50,3 +55,6 @@ class StrictError(BlogsiteError):
         self.diagnostics = diagnostics
         first = diagnostics[0]
         super().__init__(first.path, first.line, first.message)
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (type(self), (self.diagnostics,))

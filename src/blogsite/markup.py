@@ -249,10 +249,7 @@ def _render_math_token(
     tex = token.content
     block = token.type in ("math_block", "math_block_label", "amsmath")
     try:
-        if block or display:
-            html = render_math(tex.strip(), display)
-        else:
-            html = _inline_math(tex.strip(), token.meta)
+        html = _converted(tex.strip(), display or block, token.meta, env)
     except MathError as exc:
         line = token.meta.get("line", token.map[0] if token.map else 0)
         if exc.offset is not None:
@@ -272,6 +269,22 @@ def _render_math_token(
     if display:
         return f'<span class="math-display" tabindex="0">{html}</span>'
     return html
+
+
+def _converted(tex: str, display: bool, meta: dict[str, Any], env: dict[str, Any]) -> str:
+    """A formula's MathML, converted once per body: the excerpt, summary and contents
+    render the same formulas again."""
+    key = (tex, display, meta.get("before", ""), meta.get("after", ""))
+    memo = env.setdefault("math_memo", {})
+    if key not in memo:
+        try:
+            memo[key] = render_math(tex, True) if display else _inline_math(tex, meta)
+        except MathError as exc:
+            memo[key] = exc
+    found = memo[key]
+    if isinstance(found, MathError):
+        raise found
+    return found
 
 
 def _inline_math(tex: str, meta: dict[str, Any]) -> str:

@@ -10,10 +10,11 @@ from html.parser import HTMLParser
 from typing import Literal
 
 # One unit per Han/Kana/Hangul character, one per Latin word (digits and inner ' - . count as part).
-_UNIT = re.compile(
-    r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0003134f]"
-    r"|[A-Za-z0-9\u00c0-\u024f]+(?:['’.\-][A-Za-z0-9\u00c0-\u024f]+)*"
-)
+_HAN = r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0003134f]"
+_WORD = r"[A-Za-z0-9\u00c0-\u024f]+(?:['’.\-][A-Za-z0-9\u00c0-\u024f]+)*"
+_UNIT = re.compile(f"{_HAN}|{_WORD}")
+_HAN_CHAR = re.compile(_HAN)
+_LATIN_WORD = re.compile(_WORD)
 _CJK = re.compile(r"[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\uffef]")
 # A sentence ends at a CJK full stop anywhere, or at . ! ? followed by a space or the end.
 _SENTENCE_END = re.compile(r"[。！？；]|[.!?;](?=\s|$)")
@@ -22,13 +23,9 @@ ELLIPSIS = "…"
 
 def count_units(text: str) -> tuple[int, int]:
     """(CJK characters, Latin words) in `text`."""
-    han = words = 0
-    for match in _UNIT.finditer(text):
-        if len(match.group()) == 1 and _CJK.match(match.group()):
-            han += 1
-        else:
-            words += 1
-    return han, words
+    # The two kinds share no character, so counting each on its own counts the same units
+    # as one pass over `_UNIT`, at a fraction of the cost.
+    return len(_HAN_CHAR.findall(text)), len(_LATIN_WORD.findall(text))
 
 
 def is_cjk(char: str) -> bool:
