@@ -334,8 +334,9 @@ def test_tag_pages_stay_inside_the_site(make_site, tag: str, path: str) -> None:
     link = site.html("").select_one(".tags a")["href"]
     assert (site.public / unquote(link).lstrip("/") / "index.html").is_file()
     assert site.html("").find("h1").get_text() == "Latest updates"
-    # Only the output and, beside it, the list of what the build wrote.
+    # Only the output, beside it the list of what the build wrote, and the build cache.
     assert sorted(p.name for p in site.root.iterdir()) == [
+        ".blogsite-cache",
         ".public.blogsite-files",
         "content",
         "public",

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import bisect
+import hashlib
 from collections.abc import Sequence
 from datetime import datetime
 from itertools import groupby, pairwise
+from typing import Any
 
 from blogsite.config import Config
 from blogsite.errors import ContentError
@@ -27,9 +29,19 @@ def skip_reason(post: Post, *, drafts: bool, future: bool, now: datetime) -> Ski
 
 
 def assemble(
-    config: Config, posts: Sequence[Post], *, drafts: bool, future: bool, now: datetime
+    config: Config,
+    posts: Sequence[Post],
+    *,
+    drafts: bool,
+    future: bool,
+    now: datetime,
+    memo: dict[str, Any] | None = None,
 ) -> Site:
-    """Build the `Site` from rendered posts and pages; reports clashing URLs."""
+    """Build the `Site` from rendered posts and pages; reports clashing URLs.
+
+    `memo` keeps the related posts of the last call, reused while no post's path, date or
+    tags changed (the search is the costliest part of assembling a large site).
+    """
     reasons = [skip_reason(post, drafts=drafts, future=future, now=now) for post in posts]
     shown = [post for post, reason in zip(posts, reasons, strict=True) if reason is None]
     skipped = tuple(
@@ -67,7 +79,7 @@ def assemble(
         tags=tags,
         older=older,
         newer=newer,
-        related=related_posts(articles),
+        related=_related(articles, memo if memo is not None else {}),
         years=tuple(
             Year(year, tuple(group))
             # The year as the site's readers count it, whatever offset a date was written in.
@@ -78,6 +90,16 @@ def assemble(
 
 
 RELATED = 3
+
+
+def _related(posts: Sequence[Post], memo: dict[str, Any]) -> dict[str, tuple[str, ...]]:
+    hasher = hashlib.blake2b(digest_size=16)
+    for post in posts:
+        hasher.update(f"{post.path}\0{post.date.isoformat()}\0{post.tags}\0".encode())
+    key = hasher.hexdigest()
+    if memo.get("key") != key:
+        memo["key"], memo["related"] = key, related_posts(posts)
+    return memo["related"]
 
 
 def related_posts(posts: Sequence[Post]) -> dict[str, tuple[str, ...]]:

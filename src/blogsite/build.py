@@ -11,8 +11,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from blogsite.assemble import assemble
+from blogsite.cache import Stored, bytecode_dir
+from blogsite.cache import load as load_cache
+from blogsite.cache import save as save_cache
 from blogsite.config import Config, load_config, with_base_url
 from blogsite.content import (
     CONTENT_DIR,
@@ -26,13 +30,12 @@ from blogsite.fonts import (
     EXCERPT_MATH_FONT,
     MATH_FONT,
     MathText,
-    math_text,
     subset_digest,
     subset_font,
 )
 from blogsite.highlight import theme_css
 from blogsite.images import ImageInfo, read_image_info
-from blogsite.markup import MarkdownParser, MarkupSettings, make_markdown, render_markdown
+from blogsite.markup import MarkdownParser, MarkupSettings, make_markdown
 from blogsite.model import Post, Rendered, Site, Skipped, Source, site_url
 from blogsite.output import (
     Output,
@@ -41,6 +44,7 @@ from blogsite.output import (
     previous_build,
     write_outputs,
 )
+from blogsite.pool import Job, in_background, render_all, workers_for
 from blogsite.search import (
     SEARCH_DIR,
     SearchError,
@@ -49,7 +53,7 @@ from blogsite.search import (
     pages_digest,
     searchable,
 )
-from blogsite.templates import ROBOTS, make_environment, render_site
+from blogsite.templates import ROBOTS, Environment, RenderMemo, make_environment, render_site
 from blogsite.theme import STATIC, TEMPLATES, default_theme_dir
 
 CODE_CSS = "css/code.css"
@@ -58,7 +62,7 @@ NO_JEKYLL = ".nojekyll"
 # Names of the derived outputs in the build's record (digests of what they were made from).
 SEARCH = "search"
 # Bump when the Markdown step's output changes for the same input, to invalidate caches.
-MARKUP_VERSION = "5"
+MARKUP_VERSION = "6"
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,8 @@ class BuildOptions:
     base_url: str | None = None
     strict: bool = False
     search: bool = True  # index the pages with Pagefind
+    cache: bool = True  # keep and reuse `.blogsite-cache/` under the site
+    workers: int | None = None  # processes rendering Markdown; None: as many as pay off
     now: datetime | None = None  # default: the current time, for hiding future posts
 
     @property
@@ -85,8 +91,13 @@ class BuildCache:
     """
 
     rendered: dict[str, Rendered] = field(default_factory=dict)
+    pages: RenderMemo = field(default_factory=RenderMemo)  # see `render_site`
+    related: dict[str, Any] = field(default_factory=dict)  # see `assemble`
+    bytecode: Path | None = None  # where Jinja keeps compiled templates between runs
     markdown: dict[MarkupSettings, MarkdownParser] = field(default_factory=dict)
+    environments: dict[tuple[object, ...], Environment] = field(default_factory=dict)
     misses: int = 0  # bodies rendered because no cached result fitted
+    cuts: int = 0  # math font subsets made because no earlier one fitted
     search: SearchIndex | None = None  # the last index, reused while its pages are the same
     # (digest, subset) of the last math fonts, by where they are published
     math_fonts: dict[str, tuple[str, Output]] = field(default_factory=dict)
@@ -99,26 +110,72 @@ class BuildCache:
             self.markdown[settings] = make_markdown(settings)
         return self.markdown[settings]
 
+    def environment(self, template_dirs: list[Path]) -> Environment:
+        """One Jinja environment per template folders: it compiles each template once, and
+        reloads one only when its file changes."""
+        # Jinja notices an edited template, but not one added in front of the theme's, nor
+        # a templates/ folder made after the environment: any change of files means anew.
+        key = (*template_dirs, *_listing(template_dirs))
+        if key not in self.environments:
+            self.environments = {key: make_environment(template_dirs, self.bytecode)}
+        return self.environments[key]
+
+    def stored(self) -> Stored:
+        """What the next run may reuse."""
+        fonts = {k: (d, v) for k, (d, v) in self.math_fonts.items() if isinstance(v, bytes)}
+        return Stored(
+            rendered=dict(self.rendered),
+            pages=dict(self.pages.pages),
+            entries=dict(self.pages.entries),
+            math_fonts=fonts,
+            related=dict(self.related),
+        )
+
+    def state(self) -> tuple[object, ...]:
+        """Changes whenever the cache gains or replaces an entry: whether to store it again."""
+        pages = {key: digest for key, (digest, _) in self.pages.pages.items()}
+        fonts = {key: digest for key, (digest, _) in self.math_fonts.items()}
+        entries = frozenset(self.pages.entries)
+        return (self.misses, len(self.rendered), pages, entries, fonts, self.related.get("key"))
+
+    def restore(self, stored: Stored) -> None:
+        """Start from what an earlier run stored."""
+        self.rendered.update(stored.rendered)
+        self.pages.pages.update(stored.pages)
+        self.pages.entries.update(stored.entries)
+        self.related.update(stored.related)
+        for key, made in stored.math_fonts.items():
+            self.math_fonts.setdefault(key, made)
+
     def search_index(self, outputs: Mapping[str, Output], root_path: str) -> SearchIndex:
         """The index of the searchable pages among `outputs`, kept for the next build."""
         self.search = index_search(outputs, root_path, self.search, self._reusable(SEARCH))
         return self.search
 
-    def math_font_subset(self, key: str, font: Output, text: MathText) -> tuple[str, Output]:
-        """(digest, woff2) of `font` cut to `text`, published at `key`; fontTools runs only
-        for characters this cache, or the last build in the output folder, has not cut."""
+    def math_font_subset(
+        self, key: str, font: Output, text: MathText
+    ) -> Callable[[], tuple[str, Output]]:
+        """What gives (digest, woff2) of `font` cut to `text`, published at `key`. fontTools
+        runs only for characters this cache, or the last build in the output folder, has not
+        cut, and then in another process while the build goes on."""
         data = font.read_bytes() if isinstance(font, Path) else font
         digest = subset_digest(data, text)
         made = self.math_fonts.get(key)
-        if made is None or made[0] != digest:
-            previous = self._reusable(key)
-            if previous is not None and previous[0] == digest and key in previous[1]:
-                # Read, not linked: it is a made file, not one of the site's static files.
-                made = (digest, previous[1][key].read_bytes())
-            else:
-                made = (digest, subset_font(data, text))
-            self.math_fonts[key] = made
-        return made
+        if made is not None and made[0] == digest:
+            return lambda: made
+        previous = self._reusable(key)
+        if previous is not None and previous[0] == digest and key in previous[1]:
+            # Read, not linked: it is a made file, not one of the site's static files.
+            self.math_fonts[key] = (digest, previous[1][key].read_bytes())
+            return lambda: self.math_fonts[key]
+        self.cuts += 1
+        pending = in_background(subset_font, data, text)
+
+        def finish() -> tuple[str, Output]:
+            self.math_fonts[key] = (digest, pending())
+            return self.math_fonts[key]
+
+        return finish
 
     def _reusable(self, name: str) -> tuple[str, dict[str, Path]] | None:
         """The digest of the previous build's output `name` and the files it may be in."""
@@ -155,6 +212,8 @@ class BuildResult:
     seconds: float
     diagnostics: tuple[Diagnostic, ...]
     unlisted: tuple[str, ...] = ()  # see `output.Written`
+    notices: tuple[str, ...] = ()  # about the build cache: never errors, even with --strict
+    rendered: int = 0  # bodies rendered, not taken from the cache
 
 
 # Called with (posts rendered so far, posts in all) while the Markdown stage runs.
@@ -196,14 +255,12 @@ def build_site(
     now = options.now or datetime.now(config.tzinfo)
     used_keys: set[str] = set()
     sources = discover(source_dir)
-    posts = []
-    for done, source in enumerate(sources, start=1):
-        posts.append(_make_post(source, config, settings, cache, used_keys))
-        if progress is not None:
-            progress(done, len(sources))
-    site = assemble(config, posts, drafts=options.drafts, future=options.future, now=now)
+    posts = _make_posts(sources, config, settings, cache, used_keys, options, progress)
+    site = assemble(
+        config, posts, drafts=options.drafts, future=options.future, now=now, memo=cache.related
+    )
     theme = default_theme_dir()
-    env = make_environment([source_dir / TEMPLATES, theme / TEMPLATES])
+    env = cache.environment([source_dir / TEMPLATES, theme / TEMPLATES])
     outputs = _Outputs()
     # Theme files first so a site's own static file of the same name wins.
     outputs.add_all(_static_files(theme / STATIC), f"{theme / STATIC}/", replace=True)
@@ -214,21 +271,27 @@ def build_site(
         for asset in post.assets:
             rel = asset.relative_to(post.source.bundle or asset.parent).as_posix()
             outputs.add(post.path + rel, asset, post.source.shown)
-    for key, page in render_site(env, site).items():
-        if key == ROBOTS and key in outputs.files:
-            continue  # the site's own static/robots.txt wins
-        outputs.add(key, page, _page_origin(site, key))
-    digests = {}
+    fonts = {}
     font = outputs.files.get(MATH_FONT)
     if font is not None:
         # Two cuts: one for the posts, and a small one for the listings, whose excerpts use
-        # a handful of symbols (the index would otherwise fetch every post's glyphs).
+        # a handful of symbols (the index would otherwise fetch every post's glyphs). They
+        # are made while the templates render.
         for key, texts in (
-            (MATH_FONT, (post.rendered.html for post in (*site.posts, *site.pages))),
-            (EXCERPT_MATH_FONT, (post.excerpt for post in site.posts)),
+            (MATH_FONT, (post.rendered.math for post in (*site.posts, *site.pages))),
+            (EXCERPT_MATH_FONT, (post.excerpt_math for post in site.posts)),
         ):
-            digests[key], subset = cache.math_font_subset(key, font, math_text(texts))
-            outputs.add(key, subset, "the math font, cut to the site's formulas", replace=True)
+            fonts[key] = cache.math_font_subset(key, font, MathText.union(texts))
+    origins = {post.path + "index.html": post.source.shown for post in (*site.posts, *site.pages)}
+    workers = workers_for(len(site.posts), options.workers)
+    for key, page in render_site(env, site, cache.pages, workers).items():
+        if key == ROBOTS and key in outputs.files:
+            continue  # the site's own static/robots.txt wins
+        outputs.add(key, page, origins.get(key, "the theme's pages"))
+    digests = {}
+    for key, made in fonts.items():
+        digests[key], subset = made()
+        outputs.add(key, subset, "the math font, cut to the site's formulas", replace=True)
     outputs.check_nesting()
     shown = {id(post) for post in (*site.posts, *site.pages)}
     diagnostics = tuple(
@@ -280,39 +343,65 @@ class _Outputs:
                     )
 
 
-def _page_origin(site: Site, key: str) -> str:
-    for post in (*site.posts, *site.pages):
-        if key == post.path + "index.html":
-            return post.source.shown
-    return "the theme's pages"
-
-
-def _make_post(
-    source: Source, config: Config, settings: MarkupSettings, cache: BuildCache, used: set[str]
-) -> Post:
-    meta = parse_front_matter(source, config.tzinfo)
-    path = f"posts/{meta.slug}/" if source.kind == "post" else f"{meta.slug}/"
-    url = site_url(config.root_path, path)
-    assets = _bundle_assets(source)
-    images = _images(source, assets)
-    key = _digest(
-        meta.body, source.shown, meta.body_line, settings, f"{url}\0{sorted(images.items())}"
-    )
-    used.add(key)
-    rendered = cache.rendered.get(key)
-    if rendered is None:
-        rendered = render_markdown(
-            cache.parser(settings),
-            meta.body,
-            path=source.shown,
-            first_line=meta.body_line,
-            settings=settings,
-            url=url,
-            images=images,
+def _make_posts(
+    sources: list[Source],
+    config: Config,
+    settings: MarkupSettings,
+    cache: BuildCache,
+    used: set[str],
+    options: BuildOptions,
+    progress: Progress | None,
+) -> list[Post]:
+    """Read every source's front matter, then render the bodies the cache does not hold,
+    in worker processes when there are many."""
+    made = []
+    jobs: dict[str, Job] = {}
+    for source in sources:
+        meta = parse_front_matter(source, config.tzinfo)
+        path = f"posts/{meta.slug}/" if source.kind == "post" else f"{meta.slug}/"
+        url = site_url(config.root_path, path)
+        assets = _bundle_assets(source)
+        images = _images(source, assets)
+        key = _digest(
+            meta.body, source.shown, meta.body_line, settings, f"{url}\0{sorted(images.items())}"
         )
-        cache.rendered[key] = rendered
-        cache.misses += 1
-    return Post(source=source, meta=meta, path=path, rendered=rendered, assets=assets)
+        used.add(key)
+        if key not in cache.rendered and key not in jobs:
+            jobs[key] = Job(meta.body, source.shown, meta.body_line, url, images)
+        made.append((source, meta, path, assets, key))
+    done = len(sources) - len(jobs)
+    if progress is not None:
+        progress(done, len(sources))
+
+    def step(count: int) -> None:
+        nonlocal done
+        done += count
+        if progress is not None:
+            progress(done, len(sources))
+
+    workers = workers_for(len(jobs), options.workers)
+    rendered = render_all(list(jobs.values()), settings, workers, cache.parser(settings), step)
+    cache.rendered.update(zip(jobs, rendered, strict=True))
+    cache.misses += len(jobs)
+    return [
+        Post(
+            source=source,
+            meta=meta,
+            path=path,
+            rendered=cache.rendered[key],
+            assets=assets,
+            digest=_post_digest(source, key, path, assets),
+        )
+        for source, meta, path, assets, key in made
+    ]
+
+
+def _post_digest(source: Source, key: str, path: str, assets: tuple[Path, ...]) -> str:
+    parts = (source.text, source.shown, key, path, *(a.as_posix() for a in assets))
+    hasher = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        hasher.update(part.encode("utf-8", "surrogatepass") + b"\0")
+    return hasher.hexdigest()
 
 
 _IMAGE_SUFFIXES = (".svg", ".png", ".jpg", ".jpeg", ".gif", ".webp")
@@ -334,6 +423,16 @@ def _digest(body: str, shown: str, line: int, settings: MarkupSettings, inputs: 
     # (the post's URL, its images' sizes) because the render reads them too.
     key = f"{MARKUP_VERSION}\0{settings!r}\0{shown}\0{line}\0{inputs}\0{body}"
     return hashlib.blake2b(key.encode("utf-8"), digest_size=16).hexdigest()
+
+
+def _listing(folders: list[Path]) -> list[str]:
+    """The files below `folders`, as names with their size and modification time."""
+    found = []
+    for folder in folders:
+        for path in sorted(folder.rglob("*")) if folder.is_dir() else ():
+            st = path.stat()
+            found.append(f"{path}:{st.st_size}:{st.st_mtime_ns}")
+    return found
 
 
 def _bundle_assets(source: Source) -> tuple[Path, ...]:
@@ -378,7 +477,15 @@ def build(
             options.source, None, f"no `{CONTENT_DIR}/` folder; is --source the site's folder?"
         )
     check_output_dir(options.source, options.output_dir)
-    cache = cache if cache is not None else BuildCache()
+    notices = []
+    if cache is None:
+        cache = BuildCache()
+        if options.cache:
+            stored, problem = load_cache(options.source)
+            cache.restore(stored)
+            cache.bytecode = bytecode_dir(options.source)
+            notices += [problem] if problem else []
+    misses, before = cache.misses, cache.state()
     cache.previous = previous_build(options.output_dir)
     result = build_site(options, cache, progress)
     if options.strict and result.diagnostics:
@@ -395,6 +502,9 @@ def build(
             outputs.update(index.files)
             digests[SEARCH] = index.digest
     written = write_outputs(outputs, options.output_dir, digests)
+    stale = options.cache and cache.state() != before
+    if stale and (problem := save_cache(options.source, cache.stored())):
+        notices.append(problem)
     html_files = sum(1 for rel in result.outputs if rel.endswith(".html"))
     return BuildResult(
         posts=len(result.site.posts),
@@ -407,4 +517,6 @@ def build(
         unlisted=written.unlisted,
         seconds=time.perf_counter() - started,
         diagnostics=diagnostics,
+        notices=tuple(notices),
+        rendered=cache.misses - misses,
     )

@@ -11,6 +11,8 @@ from pathlib import Path
 
 from blogsite import __version__
 from blogsite.build import BuildOptions, build
+from blogsite.cache import CACHE_DIR
+from blogsite.cache import clear as clear_cache
 from blogsite.content import CONTENT_DIR
 from blogsite.errors import BlogsiteError, StrictError
 from blogsite.newpost import new_post
@@ -55,6 +57,7 @@ def _parser() -> argparse.ArgumentParser:
         action="store_false",
         help="skip the search index (Pagefind)",
     )
+    _add_cache_options(build_cmd)
     loudness = build_cmd.add_mutually_exclusive_group()
     loudness.add_argument(
         "-q", "--quiet", action="store_true", help="print only warnings and errors"
@@ -142,7 +145,41 @@ def _parser() -> argparse.ArgumentParser:
         help="also write each good build to --output (default: public/)",
     )
     serve_cmd.add_argument("--output", type=Path, metavar="DIR", help="where --write writes")
+    _add_cache_options(serve_cmd)
+    serve_cmd.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="after each rebuild, also print the time from the save to the rebuilt site",
+    )
+
+    clean_cmd = commands.add_parser(
+        "clean",
+        help="delete the build cache",
+        description="Delete .blogsite-cache/ in the site folder. The next build renders "
+        "everything again. Your posts and public/ are not touched.",
+    )
+    clean_cmd.add_argument(
+        "--source", type=Path, default=Path("."), metavar="DIR", help="the site folder (default: .)"
+    )
     return parser
+
+
+def _add_cache_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--no-cache",
+        dest="cache",
+        action="store_false",
+        help="neither read nor write .blogsite-cache/ (render everything)",
+    )
+    command.add_argument(
+        "-j",
+        "--jobs",
+        type=_jobs,
+        metavar="N",
+        help="processes that render Markdown (default: one per core, when there are many "
+        "posts to render)",
+    )
 
 
 def _add_site_options(command: argparse.ArgumentParser) -> None:
@@ -152,6 +189,12 @@ def _add_site_options(command: argparse.ArgumentParser) -> None:
     command.add_argument("--drafts", action="store_true", help="include posts with `draft: true`")
     command.add_argument("--future", action="store_true", help="include posts dated in the future")
     command.add_argument("--base-url", metavar="URL", help="override `base_url` from blogsite.yaml")
+
+
+def _jobs(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of processes (1 or more)")
+    return int(text)
 
 
 def _port(text: str) -> int:
@@ -175,6 +218,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _init(args)
         if args.command == "new":
             return _new(args)
+        if args.command == "clean":
+            return _clean(args)
     except KeyboardInterrupt:
         print("blogsite: interrupted", file=sys.stderr)
         return 130
@@ -190,6 +235,8 @@ def _build(args: argparse.Namespace) -> int:
         base_url=args.base_url,
         strict=args.strict,
         search=args.search,
+        cache=args.cache,
+        workers=args.jobs,
     )
     try:
         with progress_bar(sys.stdout, enabled=not args.quiet) as progress:
@@ -210,6 +257,8 @@ def _build(args: argparse.Namespace) -> int:
             traceback.print_exc()
         print(f"blogsite: internal error: {exc!r}; run with -v and report it", file=sys.stderr)
         return 2
+    for notice in result.notices:
+        print(f"warning: {notice}", file=sys.stderr)
     for diagnostic in result.diagnostics:
         print(diagnostic, file=sys.stderr)
     if (warning := unlisted_warning(result.unlisted, str(options.output_dir))) is not None:
@@ -219,6 +268,17 @@ def _build(args: argparse.Namespace) -> int:
             for line in skipped_lines(result.skipped):
                 print(line)
         print_summary(result, str(options.output_dir), sys.stdout, verbose=args.verbose)
+    return 0
+
+
+def _clean(args: argparse.Namespace) -> int:
+    try:
+        removed = clear_cache(args.source)
+    except OSError as exc:
+        print(f"{args.source / CACHE_DIR}: cannot delete: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    folder = args.source / CACHE_DIR
+    print(f"Deleted {folder}." if removed else f"No build cache at {folder}; nothing to do.")
     return 0
 
 
@@ -258,6 +318,8 @@ def _serve(args: argparse.Namespace) -> int:
         drafts=args.drafts,
         future=args.future,
         search=args.search,
+        cache=args.cache,
+        workers=args.jobs,
     )
     if not (args.source / CONTENT_DIR).is_dir():
         print(
@@ -271,6 +333,7 @@ def _serve(args: argparse.Namespace) -> int:
         port=args.port,
         write=args.write,
         open_browser=args.open,
+        verbose=args.verbose,
     )
     try:
         return serve(options)

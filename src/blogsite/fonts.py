@@ -15,9 +15,10 @@ import io
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from fontTools import subset
-from fontTools.ttLib import TTFont
+if TYPE_CHECKING:
+    from fontTools.ttLib import TTFont
 
 MATH_FONT = "fonts/latinmodern-math.woff2"
 # The same font cut to the formulas of excerpts only, for index and tag pages.
@@ -64,6 +65,19 @@ class MathText:
 
     def __bool__(self) -> bool:
         return bool(self.chars)
+
+    @classmethod
+    def union(cls, texts: Iterable[MathText]) -> MathText:
+        """The characters of all `texts`, each level merged."""
+        levels: tuple[set[str], set[str], set[str]] = (set(), set(), set())
+        for text in texts:
+            ours = (text.chars, text.script, text.scriptscript)
+            for level, chars in zip(levels, ours, strict=True):
+                level.update(chars)
+        return cls(*("".join(sorted(level)) for level in levels))
+
+
+NO_MATH = MathText("")
 
 
 def math_text(pages_html: Iterable[str]) -> MathText:
@@ -143,6 +157,10 @@ def subset_digest(font: bytes, text: MathText) -> str:
 
 def subset_font(font: bytes, text: MathText) -> bytes:
     """`font` (woff2, TTF or OTF) cut to the glyphs of `text`, as woff2."""
+    # Imported here: a build whose formulas did not change never needs fontTools.
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
     options = subset.Options()
     options.layout_features = ["*"]
     # The glyphs that layout features reach are chosen below, not by closure: closing

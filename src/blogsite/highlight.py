@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from html import escape
 
 from pygments.formatters import HtmlFormatter
@@ -40,8 +40,7 @@ def highlight_lines(code: str, lang: str) -> list[str]:
     if lexer is None:
         return [escape(line, quote=False) for line in code.split("\n")]
     lines: list[str] = [""]
-    for ttype, value in lexer.get_tokens(code):
-        css = _css_class(ttype) if ttype is not Token.Text else ""
+    for css, value in _runs(lexer, code):
         # A token may span lines (docstrings); close and reopen its span on each line.
         for n, part in enumerate(value.split("\n")):
             if n:
@@ -53,6 +52,21 @@ def highlight_lines(code: str, lang: str) -> list[str]:
     if len(lines) > 1 and lines[-1] == "" and not code.endswith("\n"):
         lines.pop()
     return lines
+
+
+def _runs(lexer: Lexer, code: str) -> Iterator[tuple[str, str]]:
+    """(CSS class, text) of the code's tokens, neighbours of one class joined in one run:
+    fewer spans to write, and far fewer to escape."""
+    css, parts = "", []
+    for ttype, value in lexer.get_tokens(code):
+        token_css = _css_class(ttype) if ttype is not Token.Text else ""
+        if token_css != css and parts:
+            yield css, "".join(parts)
+            parts = []
+        css = token_css
+        parts.append(value)
+    if parts:
+        yield css, "".join(parts)
 
 
 def highlight_block(

@@ -28,6 +28,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
 
 from blogsite.errors import Diagnostic
+from blogsite.fonts import math_text
 from blogsite.highlight import highlight_block
 from blogsite.mathml import MathError, render_inline_pieces, render_math
 from blogsite.model import Heading, Rendered
@@ -149,14 +150,18 @@ def render_markdown(
     more_html = _excerpt_html(md, tokens, env)
     # Rendering the excerpt and TOC again may repeat a math diagnostic; keep each once.
     diagnostics = tuple(dict.fromkeys(env["diagnostics"]))
+    summary = summarize(paragraphs, settings.summary_length)
     return Rendered(
         html=html,
         more_html=more_html,
-        auto_summary_html=summarize(paragraphs, settings.summary_length),
+        auto_summary_html=summary,
         toc=toc,
         han_chars=han,
         latin_words=words,
         diagnostics=diagnostics,
+        math=math_text([html]),
+        more_math=math_text([more_html or ""]),
+        summary_math=math_text([summary]),
     )
 
 

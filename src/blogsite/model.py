@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 from blogsite.config import Config
 from blogsite.errors import Diagnostic
+from blogsite.fonts import NO_MATH, MathText
 from blogsite.text import plain_text
 
 Kind = Literal["post", "page"]
@@ -98,6 +99,10 @@ class Rendered:
     han_chars: int
     latin_words: int
     diagnostics: tuple[Diagnostic, ...] = ()
+    # What the math font must draw for `html`, `more_html` and `auto_summary_html`.
+    math: MathText = NO_MATH
+    more_math: MathText = NO_MATH
+    summary_math: MathText = NO_MATH
 
     @property
     def reading_minutes(self) -> int:
@@ -114,6 +119,9 @@ class Post:
     path: str  # URL path below the site root, ending in `/`: `posts/two-sum/`
     rendered: Rendered
     assets: tuple[Path, ...] = ()
+    # Of everything the post was made from (its file, its render's inputs, its path), so a
+    # page that shows it can tell whether it changed; "" when not known.
+    digest: str = ""
 
     @property
     def kind(self) -> Kind:
@@ -179,6 +187,15 @@ class Post:
         if self.meta.summary is not None:
             return f"<p>{escape(self.meta.summary)}</p>"
         return self.rendered.auto_summary_html
+
+    @property
+    def excerpt_math(self) -> MathText:
+        """What the math font must draw for `excerpt`."""
+        if self.rendered.more_html is not None:
+            return self.rendered.more_math
+        if self.meta.summary is not None:
+            return NO_MATH
+        return self.rendered.summary_math
 
     @property
     def description(self) -> str:

@@ -24,6 +24,9 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from blogsite.build import BuildCache, BuildOptions, SiteBuild, build_site, index_search
+from blogsite.cache import bytecode_dir
+from blogsite.cache import load as load_cache
+from blogsite.cache import save as save_cache
 from blogsite.errors import BlogsiteError
 from blogsite.output import Output, check_output_dir, write_outputs
 from blogsite.report import plural
@@ -339,6 +342,7 @@ class ServeOptions:
     port: int = 8000
     write: bool = False  # also write each good build to the output folder
     open_browser: bool = False
+    verbose: bool = False  # say how long each save took to show
 
 
 class Preview:
@@ -349,6 +353,12 @@ class Preview:
         self.say = say
         self.cache = BuildCache()
         self.site_dir = options.build.source.resolve()
+        if options.build.cache:  # start where the last build or preview left off
+            stored, problem = load_cache(options.build.source)
+            self.cache.restore(stored)
+            self.cache.bytecode = bytecode_dir(options.build.source)
+            if problem:
+                self.say(f"warning: {problem}")
         self.live = LiveSite({})
         roots = (self.site_dir, default_theme_dir())
         self.server, busy = bind(options.host, options.port, self.live, roots)
@@ -367,6 +377,11 @@ class Preview:
 
     def first_build(self) -> None:
         self.rebuild(frozenset(Change), verb="Built")
+        # Stored once: a preview's later rebuilds change little, and rewriting the cache
+        # after each would cost more than the rebuild itself.
+        stored = self.cache.stored() if self.options.build.cache else None
+        if stored is not None and (problem := save_cache(self.options.build.source, stored)):
+            self.say(f"warning: {problem}")
 
     def rebuild(self, changes: frozenset[Change], verb: str = "Rebuilt") -> None:
         """Build in memory and publish; called by the debouncer after a burst of events settles."""
@@ -417,7 +432,11 @@ class Preview:
             except BlogsiteError as exc:
                 self.say(str(exc))
         took = (time.perf_counter() - started) * 1000
-        self.say(f"{verb} {plural(len(result.site.posts), 'post')} in {took:.0f} ms")
+        line = f"{verb} {plural(len(result.site.posts), 'post')} in {took:.0f} ms"
+        if self.options.verbose and verb == "Rebuilt":
+            since = (time.monotonic() - self.debouncer.burst_started) * 1000
+            line += f" (saved → rebuilt {since:.0f} ms)"
+        self.say(line)
 
     def start(self) -> None:
         """Watch, build once, then rebuild and serve in background threads."""
@@ -431,6 +450,8 @@ class Preview:
             self._threads.append(thread)
 
     def stop(self) -> None:
+        if self.options.build.cache:
+            save_cache(self.options.build.source, self.cache.stored())
         self.live.stop()
         self.debouncer.stop()
         if self._observer is not None:

@@ -2,19 +2,31 @@
 
 from __future__ import annotations
 
+import hashlib
 import traceback
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import jinja2
+import jinja2.meta
+import jinja2.nodes
+import markupsafe
 
 from blogsite.errors import TemplateError
 from blogsite.feeds import FEED, absolute_content, feeds, sitemap_rows
-from blogsite.model import Site, site_url, tag_path
+from blogsite.model import Post, Site, site_url, tag_path
+from blogsite.pool import forked_map
 
+Environment = jinja2.Environment
+# Below this many post pages to render, forking workers costs more than it saves (a page
+# renders in about 0.5 ms; starting the workers and sending pages back, about 50 ms).
+PARALLEL_PAGES = 200
+# A post's entry in the index and tag pages; themes call it as `entry(post)`.
+ENTRY = "partials/entry.html"
 # A site's own `static/robots.txt` replaces the generated one.
 ROBOTS = "robots.txt"
 
@@ -80,9 +92,13 @@ STRINGS = {
 }
 
 
-def make_environment(template_dirs: list[Path]) -> jinja2.Environment:
-    """Templates are looked up in order: the site's own first, then the default theme."""
+def make_environment(template_dirs: list[Path], bytecode: Path | None = None) -> jinja2.Environment:
+    """Templates are looked up in order: the site's own first, then the default theme.
+
+    `bytecode` is a folder where compiled templates are kept for the next run.
+    """
     env = jinja2.Environment(
+        bytecode_cache=jinja2.FileSystemBytecodeCache(str(bytecode)) if bytecode else None,
         loader=jinja2.FileSystemLoader([str(d) for d in template_dirs if d.is_dir()]),
         autoescape=jinja2.select_autoescape(["html", "xml"]),
         undefined=jinja2.StrictUndefined,
@@ -99,8 +115,26 @@ def _datefmt(moment: datetime, fmt: str = "%Y-%m-%d") -> str:
     return moment.strftime(fmt)
 
 
-def render_site(env: jinja2.Environment, site: Site) -> dict[str, bytes]:
-    """Every page, feed and listing of the site, keyed by its path below the output folder."""
+@dataclass
+class RenderMemo:
+    """What the last build rendered, by a digest of everything it showed."""
+
+    # Post pages: output path → (digest of the page's inputs, bytes).
+    pages: dict[str, tuple[str, bytes]] = field(default_factory=dict)
+    # Listing entries (`partials/entry.html`): digest of inputs → HTML.
+    entries: dict[str, str] = field(default_factory=dict)
+
+
+def render_site(
+    env: jinja2.Environment, site: Site, memo: RenderMemo | None = None, workers: int = 1
+) -> dict[str, bytes]:
+    """Every page, feed and listing of the site, keyed by its path below the output folder.
+
+    A post page whose inputs are all the same as in `memo` is taken from there, and so is
+    each post's entry in the listings, which are always put together again from them.
+    `memo` is then updated to what this build rendered. With `workers` > 1, post pages
+    are rendered by that many forked processes when there are at least `PARALLEL_PAGES`.
+    """
     root = site.config.root_path
     language = site.config.language
     strings = STRINGS["zh" if language.lower().startswith("zh") else "en"]
@@ -130,11 +164,142 @@ def render_site(env: jinja2.Environment, site: Site) -> dict[str, bytes]:
         "feed_content": lambda post: absolute_content(abs_url, post),
     }
 
+    templates = _templates_digest(env) if memo is not None else ""
+    entries: dict[str, str] = {}
+
+    def entry(post: Post) -> markupsafe.Markup:
+        """A post's entry in a listing: the same on the index and on each of its tags."""
+        if not post.digest:  # nothing tells whether it changed
+            return markupsafe.Markup(_render_text(env, ENTRY, {**common, "post": post}))
+        key = _hash([templates, repr(site.config), post.digest])
+        if key not in entries:
+            if memo is not None and key in memo.entries:
+                entries[key] = memo.entries[key]
+            else:
+                entries[key] = _render_text(env, ENTRY, {**common, "post": post})
+        return markupsafe.Markup(entries[key])
+
+    common["entry"] = entry
     outputs: dict[str, bytes] = {}
+    inputs = _PostInputs.of(env, site, common["now"], templates) if memo is not None else None
+    pages: dict[str, tuple[str, bytes]] = {}
+    # Post pages to render, (key, template, context, digest): many, and independent of
+    # each other, so they are rendered by several processes when there are enough.
+    todo: list[tuple[str, str, dict[str, Any], str | None]] = []
     for name, path, context in _pages(site, has_host):
         key = path + "index.html" if path.endswith("/") or not path else path
-        outputs[key] = _render(env, name, {**common, "page_path": path, **context})
+        digest = inputs.digest(context) if inputs is not None and name == "post.html" else None
+        if digest is not None and memo is not None and memo.pages.get(key, ("",))[0] == digest:
+            pages[key] = memo.pages[key]
+            outputs[key] = pages[key][1]
+            continue
+        if "post" in context:  # its excerpt as plain text: worth making only for a render
+            context["description"] = context["post"].description
+        context = {**common, "page_path": path, **context}
+        if name == "post.html":
+            outputs[key] = b""  # keeps the order of the outputs
+            todo.append((key, name, context, digest))
+        else:
+            outputs[key] = _render(env, name, context)
+
+    def render_post(i: int) -> bytes:
+        return _render(env, todo[i][1], todo[i][2])
+
+    workers = workers if len(todo) >= PARALLEL_PAGES else 1
+    for (key, _, _, digest), page in zip(
+        todo, forked_map(render_post, len(todo), workers), strict=True
+    ):
+        outputs[key] = page
+        if digest is not None:
+            pages[key] = (digest, page)
+    if memo is not None:
+        memo.pages = pages
+        memo.entries = entries
     return outputs
+
+
+@dataclass(frozen=True)
+class _PostInputs:
+    """What a post page shows besides its own context: the same for every post page."""
+
+    shared: str
+
+    @classmethod
+    def of(
+        cls, env: jinja2.Environment, site: Site, now: datetime, templates: str
+    ) -> _PostInputs | None:
+        """None when the post template reads the site or the clock in ways not tracked here
+        (a site's own template listing `site.posts`, say): its pages are then always made."""
+        reads = _reads(env, "post.html", set())
+        if reads is None or not reads["site"] <= {"pages", "config"}:
+            return None
+        if not reads["now"] <= {"year"}:
+            return None
+        parts = [
+            templates,
+            repr(site.config),
+            str(now.year),
+            *(page.digest for page in site.pages),
+        ]
+        return cls(_hash(parts))
+
+    def digest(self, context: dict[str, Any]) -> str | None:
+        post, older, newer = context["post"], context["older"], context["newer"]
+        posts = [post, older, newer, *context["related"]]
+        if not all(p is None or p.digest for p in posts):
+            return None
+        return _hash([self.shared, *(p.digest if p is not None else "-" for p in posts)])
+
+
+def _hash(parts: list[str]) -> str:
+    hasher = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        hasher.update(part.encode("utf-8", "surrogatepass") + b"\0")
+    return hasher.hexdigest()
+
+
+def _templates_digest(env: jinja2.Environment) -> str:
+    """Every template file the environment can load, by name and bytes."""
+    loader = env.loader
+    assert isinstance(loader, jinja2.FileSystemLoader)
+    parts = []
+    for folder in loader.searchpath:
+        for path in sorted(Path(folder).rglob("*")):
+            if path.is_file():
+                parts += [path.as_posix(), path.read_bytes().hex()]
+    return _hash(parts)
+
+
+def _reads(env: jinja2.Environment, name: str, seen: set[str]) -> dict[str, set[str]] | None:
+    """The attributes of `site` and `now` that template `name` and those it extends,
+    includes or imports read; None if it passes either on whole or names a template
+    only known when it runs."""
+    reads: dict[str, set[str]] = {"site": set(), "now": set()}
+    if name in seen:
+        return reads
+    seen.add(name)
+    try:
+        source, _, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]
+        tree = env.parse(source)
+    except jinja2.TemplateError:
+        return None  # rendering it reports the problem
+    wrapped = 0
+    for node in tree.find_all(jinja2.nodes.Getattr):
+        if isinstance(node.node, jinja2.nodes.Name) and node.node.name in reads:
+            reads[node.node.name].add(node.attr)
+            wrapped += 1
+    names = sum(1 for n in tree.find_all(jinja2.nodes.Name) if n.name in reads)
+    if names != wrapped:
+        return None
+    for other in jinja2.meta.find_referenced_templates(tree):
+        if other is None:
+            return None
+        more = _reads(env, other, seen)
+        if more is None:
+            return None
+        for key in reads:
+            reads[key] |= more[key]
+    return reads
 
 
 def _pages(site: Site, has_host: bool) -> Iterator[tuple[str, str, dict[str, Any]]]:
@@ -147,11 +312,10 @@ def _pages(site: Site, has_host: bool) -> Iterator[tuple[str, str, dict[str, Any
             "older": site.post_at.get(site.older.get(post.path, "")),
             "newer": site.post_at.get(site.newer.get(post.path, "")),
             "related": [site.post_at[path] for path in site.related.get(post.path, ())],
-            "description": post.description,
         }
         yield "post.html", post.path, context
     for page in site.pages:
-        yield "page.html", page.path, {"post": page, "description": page.description}
+        yield "page.html", page.path, {"post": page}
     yield "tags.html", "tags/", {}
     for tag in site.tags:
         for index_page in tag.pages:
@@ -168,8 +332,12 @@ def _pages(site: Site, has_host: bool) -> Iterator[tuple[str, str, dict[str, Any
 
 
 def _render(env: jinja2.Environment, name: str, context: dict[str, Any]) -> bytes:
+    return _render_text(env, name, context).encode("utf-8")
+
+
+def _render_text(env: jinja2.Environment, name: str, context: dict[str, Any]) -> str:
     try:
-        return env.get_template(name).render(context).encode("utf-8")
+        return env.get_template(name).render(context)
     except jinja2.TemplateNotFound as exc:
         raise TemplateError(
             f"templates/{exc.name}", None, "template not found; create it or restore the theme's"

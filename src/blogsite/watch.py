@@ -68,11 +68,16 @@ class Debouncer:
         self._clock = clock
         self._pending: set[Change] = set()
         self._last = 0.0
+        self._first = 0.0
+        # When the first event of the burst last flushed arrived, on `clock`.
+        self.burst_started = 0.0
         self._wake = threading.Condition()
         self._stopped = False
 
     def add(self, change: Change) -> None:
         with self._wake:
+            if not self._pending:
+                self._first = self._clock()
             self._pending.add(change)
             self._last = self._clock()
             self._wake.notify()
@@ -83,6 +88,7 @@ class Debouncer:
             if self._pending and self._clock() - self._last >= self._delay:
                 changes = frozenset(self._pending)
                 self._pending.clear()
+                self.burst_started = self._first
                 return changes
             return frozenset()
 
