@@ -36,7 +36,7 @@ from blogsite.fonts import (
 from blogsite.highlight import theme_css
 from blogsite.images import ImageInfo, read_image_info
 from blogsite.markup import MarkdownParser, MarkupSettings, make_markdown
-from blogsite.model import Post, Rendered, Site, Skipped, Source, site_url
+from blogsite.model import FrontMatter, Post, Rendered, Site, Skipped, Source, site_url
 from blogsite.output import (
     Output,
     PreviousBuild,
@@ -62,7 +62,7 @@ NO_JEKYLL = ".nojekyll"
 # Names of the derived outputs in the build's record (digests of what they were made from).
 SEARCH = "search"
 # Bump when the Markdown step's output changes for the same input, to invalidate caches.
-MARKUP_VERSION = "6"
+MARKUP_VERSION = "7"
 
 
 @dataclass(frozen=True)
@@ -93,6 +93,8 @@ class BuildCache:
     rendered: dict[str, Rendered] = field(default_factory=dict)
     pages: RenderMemo = field(default_factory=RenderMemo)  # see `render_site`
     related: dict[str, Any] = field(default_factory=dict)  # see `assemble`
+    # Front matter by (file text, path shown, time zone), as parsed by the last build.
+    fronts: dict[tuple[str, str, str], FrontMatter] = field(default_factory=dict)
     bytecode: Path | None = None  # where Jinja keeps compiled templates between runs
     markdown: dict[MarkupSettings, MarkdownParser] = field(default_factory=dict)
     environments: dict[tuple[object, ...], Environment] = field(default_factory=dict)
@@ -127,15 +129,17 @@ class BuildCache:
             rendered=dict(self.rendered),
             pages=dict(self.pages.pages),
             entries=dict(self.pages.entries),
+            contents=dict(self.pages.contents),
             math_fonts=fonts,
             related=dict(self.related),
+            fronts=dict(self.fronts),
         )
 
     def state(self) -> tuple[object, ...]:
         """Changes whenever the cache gains or replaces an entry: whether to store it again."""
         pages = {key: digest for key, (digest, _) in self.pages.pages.items()}
         fonts = {key: digest for key, (digest, _) in self.math_fonts.items()}
-        entries = frozenset(self.pages.entries)
+        entries = (frozenset(self.pages.entries), frozenset(self.pages.contents))
         return (self.misses, len(self.rendered), pages, entries, fonts, self.related.get("key"))
 
     def restore(self, stored: Stored) -> None:
@@ -143,7 +147,9 @@ class BuildCache:
         self.rendered.update(stored.rendered)
         self.pages.pages.update(stored.pages)
         self.pages.entries.update(stored.entries)
+        self.pages.contents.update(stored.contents)
         self.related.update(stored.related)
+        self.fronts.update(stored.fronts)
         for key, made in stored.math_fonts.items():
             self.math_fonts.setdefault(key, made)
 
@@ -356,8 +362,12 @@ def _make_posts(
     in worker processes when there are many."""
     made = []
     jobs: dict[str, Job] = {}
+    fronts: dict[tuple[str, str, str], FrontMatter] = {}
     for source in sources:
-        meta = parse_front_matter(source, config.tzinfo)
+        # Unchanged files keep their parsed front matter: YAML is slow.
+        front_key = (source.text, source.shown, str(config.tzinfo))
+        meta = cache.fronts.get(front_key) or parse_front_matter(source, config.tzinfo)
+        fronts[front_key] = meta
         path = f"posts/{meta.slug}/" if source.kind == "post" else f"{meta.slug}/"
         url = site_url(config.root_path, path)
         assets = _bundle_assets(source)
@@ -369,6 +379,7 @@ def _make_posts(
         if key not in cache.rendered and key not in jobs:
             jobs[key] = Job(meta.body, source.shown, meta.body_line, url, images)
         made.append((source, meta, path, assets, key))
+    cache.fronts = fronts
     done = len(sources) - len(jobs)
     if progress is not None:
         progress(done, len(sources))

@@ -48,6 +48,8 @@ class Stored:
     math_fonts: dict[str, tuple[str, bytes]] = field(default_factory=dict)  # key → (inputs, font)
     related: dict[str, Any] = field(default_factory=dict)  # see `assemble`
     entries: dict[str, str] = field(default_factory=dict)  # digest → listing entry
+    contents: dict[str, str] = field(default_factory=dict)  # digest → a post's feed HTML
+    fronts: dict[Any, Any] = field(default_factory=dict)  # a file's text → its front matter
 
 
 _FIELDS = {f.name for f in fields(Stored)}

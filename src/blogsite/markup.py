@@ -32,7 +32,7 @@ from blogsite.fonts import math_text
 from blogsite.highlight import highlight_block
 from blogsite.mathml import MathError, render_inline_pieces, render_math
 from blogsite.model import Heading, Rendered
-from blogsite.text import Piece, count_units, is_cjk, summarize
+from blogsite.text import Piece, count_units, is_cjk, plain_text, summarize
 
 MORE_MARKER = "<!--more-->"
 ADMONITIONS = ("note", "tip", "warning")
@@ -162,6 +162,8 @@ def render_markdown(
         math=math_text([html]),
         more_math=math_text([more_html or ""]),
         summary_math=math_text([summary]),
+        more_text=plain_text(more_html) if more_html is not None else "",
+        summary_text=plain_text(summary),
     )
 
 

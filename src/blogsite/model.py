@@ -16,7 +16,6 @@ from urllib.parse import quote
 from blogsite.config import Config
 from blogsite.errors import Diagnostic
 from blogsite.fonts import NO_MATH, MathText
-from blogsite.text import plain_text
 
 Kind = Literal["post", "page"]
 SkipReason = Literal["draft", "future"]
@@ -103,6 +102,9 @@ class Rendered:
     math: MathText = NO_MATH
     more_math: MathText = NO_MATH
     summary_math: MathText = NO_MATH
+    # `more_html` and `auto_summary_html` as plain text, for descriptions.
+    more_text: str = ""
+    summary_text: str = ""
 
     @property
     def reading_minutes(self) -> int:
@@ -200,7 +202,12 @@ class Post:
     @property
     def description(self) -> str:
         """The excerpt as one line of plain text, for `<meta name=description>` and previews."""
-        return self.meta.summary or plain_text(self.excerpt)
+        # The plain texts were made with the render (`plain_text` of each excerpt).
+        if self.meta.summary:
+            return self.meta.summary
+        if self.rendered.more_html is not None:
+            return self.rendered.more_text
+        return "" if self.meta.summary is not None else self.rendered.summary_text
 
 
 @dataclass(frozen=True)

@@ -54,16 +54,17 @@ def render_all(
     progress: Callable[[int], None] | None = None,
 ) -> list[Rendered]:
     """Every job rendered, in order; `parser` is used when rendering in this process."""
-    if workers <= 1 or len(jobs) < 2:
+    # Forking is unsafe once other threads run (serve's), and a fresh interpreter per worker
+    # would have to import __main__ again: then this process renders alone.
+    forkable = "fork" in multiprocessing.get_all_start_methods()
+    if workers <= 1 or len(jobs) < 2 or threading.active_count() > 1 or not forkable:
         done = []
         for job in jobs:
             done.append(_render(parser, settings, job))
             if progress is not None:
                 progress(1)
         return done
-    # fork is cheap (no imports again) but unsafe once other threads run (serve's).
-    method = "fork" if threading.active_count() == 1 else "forkserver"
-    context = multiprocessing.get_context(method)
+    context = multiprocessing.get_context("fork")
     chunk = max(1, min(32, len(jobs) // (workers * 4)))
     with ProcessPoolExecutor(
         workers, mp_context=context, initializer=_start, initargs=(settings,)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import traceback
 from collections.abc import Iterator
@@ -123,6 +124,10 @@ class RenderMemo:
     pages: dict[str, tuple[str, bytes]] = field(default_factory=dict)
     # Listing entries (`partials/entry.html`): digest of inputs → HTML.
     entries: dict[str, str] = field(default_factory=dict)
+    # Posts' HTML for the feeds, with absolute URLs: digest of inputs → HTML.
+    contents: dict[str, str] = field(default_factory=dict)
+    # (digest of the templates, what each memoized template reads of `site` and `now`).
+    readers: tuple[str, dict[str, Any]] = ("", {})
 
 
 def render_site(
@@ -130,8 +135,8 @@ def render_site(
 ) -> dict[str, bytes]:
     """Every page, feed and listing of the site, keyed by its path below the output folder.
 
-    A post page whose inputs are all the same as in `memo` is taken from there, and so is
-    each post's entry in the listings, which are always put together again from them.
+    A post or listing page whose inputs are all the same as in `memo` is taken from there,
+    and so is each post's entry in the listings and its content in the feeds.
     `memo` is then updated to what this build rendered. With `workers` > 1, post pages
     are rendered by that many forked processes when there are at least `PARALLEL_PAGES`.
     """
@@ -139,6 +144,8 @@ def render_site(
     language = site.config.language
     strings = STRINGS["zh" if language.lower().startswith("zh") else "en"]
 
+    # Pages ask for the same few thousand URLs again and again: each is made once.
+    @functools.cache
     def url(path: str) -> str:
         """Root-relative URL for a site path, so sub-path deploys keep their prefix."""
         return site_url(root, path)
@@ -146,6 +153,7 @@ def render_site(
     # `base_url` without a host (left out) means no absolute URL is known.
     has_host = bool(urlsplit(site.config.base_url).netloc)
 
+    @functools.cache
     def abs_url(path: str) -> str | None:
         """Absolute URL for a site path (canonical links, feeds), or None without a host."""
         return urljoin(site.config.base_url, url(path)) if has_host else None
@@ -161,7 +169,6 @@ def render_site(
         "description": site.config.description,
         "has_feed": has_host,
         "feed_path": FEED,
-        "feed_content": lambda post: absolute_content(abs_url, post),
     }
 
     templates = _templates_digest(env) if memo is not None else ""
@@ -179,16 +186,33 @@ def render_site(
                 entries[key] = _render_text(env, ENTRY, {**common, "post": post})
         return markupsafe.Markup(entries[key])
 
+    def feed_content(post: Post) -> str:
+        """The post's HTML with absolute URLs, the same in the site's feed and its tags'."""
+        if not post.digest:
+            return absolute_content(abs_url, post)
+        key = _hash(["feed", site.config.base_url, post.digest])
+        if key not in contents:
+            found = memo.contents.get(key) if memo is not None else None
+            contents[key] = found if found is not None else absolute_content(abs_url, post)
+        return contents[key]
+
+    contents: dict[str, str] = {}
     common["entry"] = entry
+    common["feed_content"] = feed_content
     outputs: dict[str, bytes] = {}
-    inputs = _PostInputs.of(env, site, common["now"], templates) if memo is not None else None
+    inputs = None
+    if memo is not None:
+        if memo.readers[0] != templates:  # what each template reads, found once per version
+            readers = {name: _reads(env, name, set()) for name in _MEMO_TEMPLATES}
+            memo.readers = (templates, readers)
+        inputs = _PageInputs.of(site, common["now"], templates, memo.readers[1])
     pages: dict[str, tuple[str, bytes]] = {}
     # Post pages to render, (key, template, context, digest): many, and independent of
     # each other, so they are rendered by several processes when there are enough.
     todo: list[tuple[str, str, dict[str, Any], str | None]] = []
     for name, path, context in _pages(site, has_host):
         key = path + "index.html" if path.endswith("/") or not path else path
-        digest = inputs.digest(context) if inputs is not None and name == "post.html" else None
+        digest = inputs.digest(name, path, context) if inputs is not None else None
         if digest is not None and memo is not None and memo.pages.get(key, ("",))[0] == digest:
             pages[key] = memo.pages[key]
             outputs[key] = pages[key][1]
@@ -201,6 +225,8 @@ def render_site(
             todo.append((key, name, context, digest))
         else:
             outputs[key] = _render(env, name, context)
+            if digest is not None:
+                pages[key] = (digest, outputs[key])
 
     def render_post(i: int) -> bytes:
         return _render(env, todo[i][1], todo[i][2])
@@ -215,40 +241,68 @@ def render_site(
     if memo is not None:
         memo.pages = pages
         memo.entries = entries
+        memo.contents = contents
     return outputs
 
 
-@dataclass(frozen=True)
-class _PostInputs:
-    """What a post page shows besides its own context: the same for every post page."""
+# What a page of these templates shows besides what they read of `site` and `now`: its
+# own context. Pages of any other template (the feeds) are rendered every time.
+_MEMO_TEMPLATES = (
+    "post.html", "index.html", "tag.html", "page.html", "tags.html", "archives.html",
+    "search.html", "404.html", "sitemap.xml", "robots.txt",
+)  # fmt: skip
 
-    shared: str
+
+@dataclass(frozen=True)
+class _PageInputs:
+    """What the pages of the memoized templates show besides their own context."""
+
+    shared: dict[str, str]  # per template; left out: its pages are always rendered
 
     @classmethod
     def of(
-        cls, env: jinja2.Environment, site: Site, now: datetime, templates: str
-    ) -> _PostInputs | None:
-        """None when the post template reads the site or the clock in ways not tracked here
-        (a site's own template listing `site.posts`, say): its pages are then always made."""
-        reads = _reads(env, "post.html", set())
-        if reads is None or not reads["site"] <= {"pages", "config"}:
-            return None
-        if not reads["now"] <= {"year"}:
-            return None
-        parts = [
-            templates,
-            repr(site.config),
-            str(now.year),
-            *(page.digest for page in site.pages),
-        ]
-        return cls(_hash(parts))
+        cls,
+        site: Site,
+        now: datetime,
+        templates: str,
+        readers: dict[str, dict[str, set[str]] | None],
+    ) -> _PageInputs:
+        """A template that passes `site` or `now` on whole (or names templates only known
+        when it runs) has its pages made every time. One that reads more of the site than
+        its pages and settings depends on every post."""
+        common = [templates, repr(site.config), str(now.year)]
+        narrow = _hash([*common, *(page.digest for page in site.pages)])
+        every = _hash([narrow, *(post.digest for post in site.posts)])
+        known = all(post.digest for post in (*site.posts, *site.pages))
+        shared = {}
+        for name in _MEMO_TEMPLATES:
+            reads = readers.get(name)
+            if reads is None or not known or not reads["now"] <= {"year"}:
+                continue
+            whole = name not in ("post.html", "index.html", "tag.html", "page.html")
+            if whole or not reads["site"] <= {"pages", "config"}:
+                shared[name] = _hash([name, every])
+            else:
+                shared[name] = _hash([name, narrow])
+        return cls(shared)
 
-    def digest(self, context: dict[str, Any]) -> str | None:
-        post, older, newer = context["post"], context["older"], context["newer"]
-        posts = [post, older, newer, *context["related"]]
+    def digest(self, name: str, path: str, context: dict[str, Any]) -> str | None:
+        """Of everything a page of template `name` with `context` shows; None if unknown."""
+        if name not in self.shared:
+            return None
+        posts: list[Any] = []
+        extra = [path]
+        if name in ("post.html", "page.html"):
+            related = context.get("related", ())
+            posts = [context["post"], context.get("older"), context.get("newer"), *related]
+        elif name in ("index.html", "tag.html"):  # its posts, place, and the tag's size
+            page, tag = context["index_page"], context.get("tag")
+            posts = list(page.posts)
+            extra += [str(page.number), str(page.total)]
+            extra += [tag.name, str(len(tag.posts))] if tag is not None else []
         if not all(p is None or p.digest for p in posts):
             return None
-        return _hash([self.shared, *(p.digest if p is not None else "-" for p in posts)])
+        return _hash([self.shared[name], *extra, *(p.digest if p else "-" for p in posts)])
 
 
 def _hash(parts: list[str]) -> str:
