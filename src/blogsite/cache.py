@@ -22,7 +22,7 @@ from typing import Any
 CACHE_DIR = ".blogsite-cache"
 _FILE = "build.pickle"
 # Bump when what is stored changes shape.
-_FORMAT = 1
+_FORMAT = 2
 # Whose versions change what the cache holds.
 _LIBRARIES = ("blogsite", "markdown-it-py", "mdit-py-plugins", "pygments", "math-core", "jinja2")
 
@@ -83,7 +83,7 @@ def load(site: Path) -> tuple[Stored, str | None]:
     except Exception as exc:  # noqa: BLE001 - a damaged file of any kind is only dropped
         return Stored(), f"{path}: unreadable ({type(exc).__name__}); starting a new cache"
     if not isinstance(stored, Stored) or vars(stored).keys() != _FIELDS:
-        return Stored(), f"{path}: not a blogsite cache; starting a new cache"
+        return Stored(), f"{path}: made by another version of blogsite; starting a new cache"
     return stored, None
 
 
