@@ -24,7 +24,10 @@ _FILE = "build.pickle"
 # Bump when what is stored changes shape.
 _FORMAT = 2
 # Whose versions change what the cache holds.
-_LIBRARIES = ("blogsite", "markdown-it-py", "mdit-py-plugins", "pygments", "math-core", "jinja2")
+_LIBRARIES = (
+    "blogsite", "markdown-it-py", "mdit-py-plugins", "pygments", "math-core", "jinja2",
+    "fonttools", "pyyaml",
+)  # fmt: skip
 
 
 @functools.cache

@@ -173,7 +173,8 @@ def subset_font(font: bytes, text: MathText) -> bytes:
     # Browsers ignore CFF hints at text sizes; flat charstrings compress better in woff2.
     options.hinting = False
     options.desubroutinize = True
-    loaded = TTFont(io.BytesIO(font))
+    # The font's own timestamp is kept: the same inputs give the same bytes, every build.
+    loaded = TTFont(io.BytesIO(font), recalcTimestamp=False)
     cmap = loaded.getBestCmap()
     forms = {tag: _substitutes(loaded, tag) for tag in ("ssty", "dtls")}
     glyphs = {cmap[ord(c)] for c in text.chars if ord(c) in cmap}

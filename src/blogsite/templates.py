@@ -172,13 +172,19 @@ def render_site(
     }
 
     templates = _templates_digest(env) if memo is not None else ""
+    inputs = None
+    if memo is not None:
+        if memo.readers[0] != templates:  # what each template reads, found once per version
+            readers = {name: _reads(env, name, set()) for name in (*_MEMO_TEMPLATES, ENTRY)}
+            memo.readers = (templates, readers)
+        inputs = _PageInputs.of(site, common["now"], templates, memo.readers[1])
     entries: dict[str, str] = {}
 
     def entry(post: Post) -> markupsafe.Markup:
         """A post's entry in a listing: the same on the index and on each of its tags."""
-        if not post.digest:  # nothing tells whether it changed
+        key = inputs.entry_key(post) if inputs is not None else None
+        if key is None:  # nothing tells whether it changed
             return markupsafe.Markup(_render_text(env, ENTRY, {**common, "post": post}))
-        key = _hash([templates, repr(site.config), post.digest])
         if key not in entries:
             if memo is not None and key in memo.entries:
                 entries[key] = memo.entries[key]
@@ -200,12 +206,6 @@ def render_site(
     common["entry"] = entry
     common["feed_content"] = feed_content
     outputs: dict[str, bytes] = {}
-    inputs = None
-    if memo is not None:
-        if memo.readers[0] != templates:  # what each template reads, found once per version
-            readers = {name: _reads(env, name, set()) for name in _MEMO_TEMPLATES}
-            memo.readers = (templates, readers)
-        inputs = _PageInputs.of(site, common["now"], templates, memo.readers[1])
     pages: dict[str, tuple[str, bytes]] = {}
     # Post pages to render, (key, template, context, digest): many, and independent of
     # each other, so they are rendered by several processes when there are enough.
@@ -240,6 +240,13 @@ def render_site(
             pages[key] = (digest, page)
     if memo is not None:
         memo.pages = pages
+        # Entries of listing pages taken whole from the memo were not asked for: keep those
+        # of the posts still there, so the next listing that changes finds them.
+        if inputs is not None:
+            for post in site.posts:
+                key = inputs.entry_key(post)
+                if key is not None and key not in entries and key in memo.entries:
+                    entries[key] = memo.entries[key]
         memo.entries = entries
         memo.contents = contents
     return outputs
@@ -269,22 +276,31 @@ class _PageInputs:
     ) -> _PageInputs:
         """A template that passes `site` or `now` on whole (or names templates only known
         when it runs) has its pages made every time. One that reads more of the site than
-        its pages and settings depends on every post."""
+        its pages and settings depends on every post. Listings also read what their
+        entries (`entry(post)`, a call the template parser cannot follow) read."""
         common = [templates, repr(site.config), str(now.year)]
         narrow = _hash([*common, *(page.digest for page in site.pages)])
         every = _hash([narrow, *(post.digest for post in site.posts)])
         known = all(post.digest for post in (*site.posts, *site.pages))
         shared = {}
-        for name in _MEMO_TEMPLATES:
+        for name in (*_MEMO_TEMPLATES, ENTRY):
             reads = readers.get(name)
+            if name in ("index.html", "tag.html"):
+                reads = _union(reads, readers.get(ENTRY))
             if reads is None or not known or not reads["now"] <= {"year"}:
                 continue
-            whole = name not in ("post.html", "index.html", "tag.html", "page.html")
+            whole = name not in ("post.html", "index.html", "tag.html", "page.html", ENTRY)
             if whole or not reads["site"] <= {"pages", "config"}:
                 shared[name] = _hash([name, every])
             else:
                 shared[name] = _hash([name, narrow])
         return cls(shared)
+
+    def entry_key(self, post: Post) -> str | None:
+        """Of everything a post's listing entry shows; None if unknown."""
+        if ENTRY not in self.shared or not post.digest:
+            return None
+        return _hash([self.shared[ENTRY], post.digest])
 
     def digest(self, name: str, path: str, context: dict[str, Any]) -> str | None:
         """Of everything a page of template `name` with `context` shows; None if unknown."""
@@ -303,6 +319,14 @@ class _PageInputs:
         if not all(p is None or p.digest for p in posts):
             return None
         return _hash([self.shared[name], *extra, *(p.digest if p else "-" for p in posts)])
+
+
+def _union(
+    a: dict[str, set[str]] | None, b: dict[str, set[str]] | None
+) -> dict[str, set[str]] | None:
+    if a is None or b is None:
+        return None
+    return {key: a[key] | b[key] for key in a}
 
 
 def _hash(parts: list[str]) -> str:
