@@ -153,10 +153,13 @@ def render_site(
     # `base_url` without a host (left out) means no absolute URL is known.
     has_host = bool(urlsplit(site.config.base_url).netloc)
 
+    # `url` gives root-relative paths, which replace the whole path of `base_url`.
+    origin = urljoin(site.config.base_url, "/").removesuffix("/")
+
     @functools.cache
     def abs_url(path: str) -> str | None:
         """Absolute URL for a site path (canonical links, feeds), or None without a host."""
-        return urljoin(site.config.base_url, url(path)) if has_host else None
+        return origin + url(path) if has_host else None
 
     common: dict[str, Any] = {
         "site": site,
@@ -192,15 +195,18 @@ def render_site(
                 entries[key] = _render_text(env, ENTRY, {**common, "post": post})
         return markupsafe.Markup(entries[key])
 
-    def feed_content(post: Post) -> str:
-        """The post's HTML with absolute URLs, the same in the site's feed and its tags'."""
+    def feed_content(post: Post) -> markupsafe.Markup:
+        """The post's HTML with absolute URLs, escaped as the text of a feed's `<content>`:
+        the same in the site's feed and in each of its tags', so made once."""
         if not post.digest:
-            return absolute_content(abs_url, post)
+            return markupsafe.escape(absolute_content(abs_url, post))
         key = _hash(["feed", site.config.base_url, post.digest])
         if key not in contents:
             found = memo.contents.get(key) if memo is not None else None
-            contents[key] = found if found is not None else absolute_content(abs_url, post)
-        return contents[key]
+            if found is None:
+                found = str(markupsafe.escape(absolute_content(abs_url, post)))
+            contents[key] = found
+        return markupsafe.Markup(contents[key])
 
     contents: dict[str, str] = {}
     common["entry"] = entry
