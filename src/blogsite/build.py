@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -93,8 +93,9 @@ class BuildCache:
     rendered: dict[str, Rendered] = field(default_factory=dict)
     pages: RenderMemo = field(default_factory=RenderMemo)  # see `render_site`
     related: dict[str, Any] = field(default_factory=dict)  # see `assemble`
-    # Front matter by (file text, path shown, time zone), as parsed by the last build.
-    fronts: dict[tuple[str, str, str], FrontMatter] = field(default_factory=dict)
+    # Front matter by `_front_key`, as parsed by the last build: without the body, which is
+    # the file's text from the offset kept beside it.
+    fronts: dict[str, tuple[FrontMatter, int]] = field(default_factory=dict)
     bytecode: Path | None = None  # where Jinja keeps compiled templates between runs
     markdown: dict[MarkupSettings, MarkdownParser] = field(default_factory=dict)
     environments: dict[tuple[object, ...], Environment] = field(default_factory=dict)
@@ -362,12 +363,18 @@ def _make_posts(
     in worker processes when there are many."""
     made = []
     jobs: dict[str, Job] = {}
-    fronts: dict[tuple[str, str, str], FrontMatter] = {}
+    fronts: dict[str, tuple[FrontMatter, int]] = {}
     for source in sources:
-        # Unchanged files keep their parsed front matter: YAML is slow.
-        front_key = (source.text, source.shown, str(config.tzinfo))
-        meta = cache.fronts.get(front_key) or parse_front_matter(source, config.tzinfo)
-        fronts[front_key] = meta
+        # Unchanged files keep their parsed front matter (YAML is slow), kept without the
+        # body, which is the file's own text again.
+        front_key = _front_key(source, str(config.tzinfo))
+        known = cache.fronts.get(front_key)
+        if known is None:
+            meta = parse_front_matter(source, config.tzinfo)
+            fronts[front_key] = (replace(meta, body=""), len(source.text) - len(meta.body))
+        else:
+            fronts[front_key] = known
+            meta = replace(known[0], body=source.text[known[1] :])
         path = f"posts/{meta.slug}/" if source.kind == "post" else f"{meta.slug}/"
         url = site_url(config.root_path, path)
         assets = _bundle_assets(source)
@@ -405,6 +412,14 @@ def _make_posts(
         )
         for source, meta, path, assets, key in made
     ]
+
+
+def _front_key(source: Source, zone: str) -> str:
+    """What a file's front matter is read from: its text, its name, the site's time zone."""
+    hasher = hashlib.blake2b(digest_size=16)
+    for part in (source.text, source.shown, zone):
+        hasher.update(part.encode("utf-8", "surrogatepass") + b"\0")
+    return hasher.hexdigest()
 
 
 def _post_digest(source: Source, key: str, path: str, assets: tuple[Path, ...]) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 import os
 import pickle
 import shutil
@@ -32,14 +33,24 @@ _LIBRARIES = (
 
 @functools.cache
 def stamp() -> tuple[tuple[str, str], ...]:
-    """The versions a cache is valid for: its format, and blogsite's and its libraries'."""
-    found = [("format", str(_FORMAT))]
+    """The versions a cache is valid for: its format, blogsite's code and version, and its
+    libraries' versions."""
+    found = [("format", str(_FORMAT)), ("code", _code_digest())]
     for name in _LIBRARIES:
         try:
             found.append((name, version(name)))
         except PackageNotFoundError:
             found.append((name, "?"))
     return tuple(found)
+
+
+def _code_digest() -> str:
+    """Of blogsite's own modules: a change to the code (a release, or a working copy being
+    edited) may change what it makes, or the shape of what it stores."""
+    hasher = hashlib.blake2b(digest_size=16)
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        hasher.update(path.name.encode() + b"\0" + path.read_bytes())
+    return hasher.hexdigest()
 
 
 @dataclass

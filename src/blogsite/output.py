@@ -125,10 +125,12 @@ def write_outputs(
             _recover(output)
             record = _read_record(output)
             sums = {rel: _checksum(content) for rel, content in outputs.items()}
-            kept = _kept(output, sums, record)
+            kept = _kept(output, outputs, sums, record)
             same = record is not None and record.get("digests") == digests
             if same and len(kept) == len(outputs) == len(record["files"]):
                 return Written(0, len(outputs))  # the same build: leave every file be
+            if record is not None and _few_changes(output, outputs, kept, record):
+                return _update_in_place(output, outputs, kept, record, sums, digests)
             shutil.rmtree(staging, ignore_errors=True)
             staging.mkdir()
             written, unchanged, stats = _write_all(outputs, output, staging, kept)
@@ -149,6 +151,90 @@ def write_outputs(
     return Written(written, unchanged, tuple(unlisted))
 
 
+# A build that changes at most this share of the files (or `_FEW` files) replaces them one
+# by one in the output folder: relinking thousands of unchanged files into a fresh folder
+# would cost more than the edit. Every file is still replaced in one rename.
+_FEW, _FEW_SHARE = 64, 0.1
+
+
+def _few_changes(
+    output: Path, outputs: Mapping[str, Output], kept: set[str], record: dict[str, Any]
+) -> bool:
+    """Whether the changes are few, and each a plain file put or removed where a file
+    was or a folder is (no file turning into a folder or back)."""
+    listed = {name for name in record["files"] if isinstance(name, str)}
+    changed = [rel for rel in outputs if rel not in kept]
+    removed = listed - set(outputs)
+    if len(changed) + len(removed) > max(_FEW, int(len(outputs) * _FEW_SHARE)):
+        return False
+    if not isinstance(record.get("sums"), dict) or not output.is_dir():
+        return False
+    for rel in changed:
+        target = output / rel
+        if target.is_symlink() or target.is_dir():
+            return False
+        parts = rel.split("/")
+        for n in range(1, len(parts)):
+            folder = output.joinpath(*parts[:n])
+            if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+                return False
+    return all((output / rel).is_file() or not (output / rel).exists() for rel in removed)
+
+
+def _update_in_place(
+    output: Path,
+    outputs: Mapping[str, Output],
+    kept: set[str],
+    record: dict[str, Any],
+    sums: Mapping[str, str],
+    digests: Mapping[str, str],
+) -> Written:
+    """Write the changed files beside their places, then rename each into place: a failure
+    while writing leaves the last build as it was."""
+    listed = {name for name in record["files"] if isinstance(name, str)}
+    changed = sorted(rel for rel in outputs if rel not in kept)
+    fresh: list[tuple[Path, Path]] = []
+    try:
+        for rel in changed:
+            target = output / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            temporary = target.with_name(f".{target.name}.blogsite-{os.getpid()}")
+            content = outputs[rel]
+            if isinstance(content, Path):
+                shutil.copyfile(content, temporary)
+            else:
+                temporary.write_bytes(content)
+            fresh.append((temporary, target))
+    except OSError:
+        for temporary, _ in fresh:
+            temporary.unlink(missing_ok=True)
+        raise
+    # Claim the old and new files while both may be there, as the swap does.
+    _write_manifest(output, set(outputs) | listed, {})
+    for temporary, target in fresh:
+        os.replace(temporary, target)
+    for rel in sorted(listed - set(outputs)):
+        gone = output / rel
+        gone.unlink(missing_ok=True)
+        # Folders only our files were in go too; one with anything else in it stays.
+        for folder in gone.parents:
+            if folder == output:
+                break
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+    recorded = record["sums"]
+    checked: dict[str, list[Any]] = {}
+    for rel in outputs:
+        if rel in kept:
+            checked[rel] = recorded[rel]
+        else:
+            st = (output / rel).stat()
+            checked[rel] = [sums[rel], st.st_size, st.st_mtime_ns]
+    with contextlib.suppress(OSError):
+        _write_manifest(output, set(outputs), digests, checked)
+    return Written(len(changed), len(outputs) - len(changed))
+
+
 def _checksum(content: Output) -> str:
     """What a file's bytes will be: their hash, or, for a file copied as it is, its path,
     size and modification time (reading every static file would cost more)."""
@@ -158,15 +244,25 @@ def _checksum(content: Output) -> str:
     return hashlib.blake2b(content, digest_size=16).hexdigest()
 
 
-def _kept(output: Path, sums: Mapping[str, str], record: dict[str, Any] | None) -> set[str]:
-    """The outputs the last build wrote with the same checksum, still as it left them."""
+def _kept(
+    output: Path,
+    outputs: Mapping[str, Output],
+    sums: Mapping[str, str],
+    record: dict[str, Any] | None,
+) -> set[str]:
+    """The outputs the last build wrote with the same checksum, still as it left them. An
+    output that is the last build's file itself (a search index reused) is kept as well."""
     kept: set[str] = set()
     recorded = (record or {}).get("sums")
     if not isinstance(recorded, dict):
         return kept
     for rel, checksum in sums.items():
         entry = recorded.get(rel)
-        if not isinstance(entry, list) or len(entry) != 3 or entry[0] != checksum:
+        if not isinstance(entry, list) or len(entry) != 3:
+            continue
+        content = outputs[rel]
+        itself = isinstance(content, Path) and content.absolute() == output / rel
+        if entry[0] != checksum and not itself:
             continue
         try:
             st = (output / rel).lstat()
