@@ -727,3 +727,32 @@ def test_the_math_font_cut_does_not_depend_on_the_clock(make_site) -> None:
     stamps = {TTFont(io.BytesIO(b[MATH_FONT]))["head"].modified for b in (first, second)}
     assert len(stamps) == 1, stamps
     assert [rel for rel in first if first[rel] != second[rel]] == []  # ...and byte for byte
+
+
+def test_an_edit_that_fails_to_write_leaves_the_last_build_whole(
+    make_site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Few files change, so they are written beside their places and renamed in; if
+    writing one fails, none is renamed, and no half-written file is left behind."""
+    site = make_site(six_posts())
+    build_here(site)
+    files, stats = files_of(site.public), stats_of(site.public)
+    edit_title(site)
+    real, calls = Path.write_bytes, []
+
+    def failing(self: Path, data: bytes) -> int:
+        if ".blogsite-" in self.name:
+            calls.append(self)
+            if len(calls) == 2:
+                raise OSError(28, "No space left on device", str(self))
+        return real(self, data)
+
+    monkeypatch.setattr(Path, "write_bytes", failing)
+    with pytest.raises(blogsite.build.OutputError, match="No space left"):
+        build_here(site)
+    assert len(calls) == 2  # it did write the changed pages in place, one by one
+    assert files_of(site.public) == files and stats_of(site.public) == stats
+    assert not [p for p in site.public.rglob("*") if ".blogsite-" in p.name]
+    monkeypatch.undo()
+    assert build_here(site).written == len(differing(files, files_of(site.public)))
+    assert files_of(site.public) == fresh_build(site, "fresh")
