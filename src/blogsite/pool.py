@@ -20,9 +20,11 @@ from blogsite.model import Rendered
 
 T = TypeVar("T")
 
-# Below this many bodies to render, starting workers costs more than it saves (measured on
-# the 2-core machine: a worker starts in about 0.1 s; a body renders in about 5 ms).
-POOL_THRESHOLD = 48
+# Below this many bodies to render, forking workers costs more than it saves. Measured
+# on a 2-core machine (cold builds of the benchmark corpus, best of 3, -j 1 vs -j 2):
+# 16 posts 1.03 s vs 1.01 s, 32 posts 1.10 vs 1.07, 64 posts 1.31 vs 1.21, 128 posts
+# 1.75 vs 1.47. Forking is cheap; a body takes about 7 ms.
+POOL_THRESHOLD = 16
 
 
 @dataclass(frozen=True)

@@ -23,8 +23,9 @@ from blogsite.model import Post, Site, site_url, tag_path
 from blogsite.pool import forked_map
 
 Environment = jinja2.Environment
-# Below this many post pages to render, forking workers costs more than it saves (a page
-# renders in about 0.5 ms; starting the workers and sending pages back, about 50 ms).
+# Below this many post pages to render, forking workers costs more than it saves: a page
+# renders in about 0.5 ms, and forking two workers and sending the pages back costs
+# about 50 ms (an estimate from the render pool's measurements, see `pool.py`).
 PARALLEL_PAGES = 200
 # A post's entry in the index and tag pages; themes call it as `entry(post)`.
 ENTRY = "partials/entry.html"
