@@ -214,8 +214,8 @@ def table(posts: int, runs: int, blogsite: Tool, hugo: Tool) -> str:
         ours_mem = mib(max(blogsite.peaks[scenario]))
         theirs_mem = mib(max(hugo.peaks[scenario]))
         lines.append(
-            f"| {scenario} | {ours:.2f} | {theirs:.2f} | {ours / theirs:.1f}× "
-            f"| {ours_mem:.0f} | {theirs_mem:.0f} | {ours_mem / theirs_mem:.1f}× |"
+            f"| {scenario} | {ours:.2f} | {theirs:.2f} | {ours / theirs:.2f}× "
+            f"| {ours_mem:.0f} | {theirs_mem:.0f} | {ours_mem / theirs_mem:.2f}× |"
         )
     return "\n".join(lines)
 

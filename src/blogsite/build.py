@@ -5,13 +5,14 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from blogsite.assemble import assemble
 from blogsite.cache import Stored, bytecode_dir
@@ -35,8 +36,16 @@ from blogsite.fonts import (
 )
 from blogsite.highlight import theme_css
 from blogsite.images import ImageInfo, read_image_info
-from blogsite.markup import MarkdownParser, MarkupSettings, make_markdown
-from blogsite.model import FrontMatter, Post, Rendered, Site, Skipped, Source, site_url
+from blogsite.model import (
+    FrontMatter,
+    MarkupSettings,
+    Post,
+    Rendered,
+    Site,
+    Skipped,
+    Source,
+    site_url,
+)
 from blogsite.output import (
     Output,
     PreviousBuild,
@@ -53,6 +62,9 @@ from blogsite.search import (
     pages_digest,
     searchable,
 )
+
+if TYPE_CHECKING:
+    from blogsite.markup import MarkdownParser
 from blogsite.templates import ROBOTS, Environment, RenderMemo, make_environment, render_site
 from blogsite.theme import STATIC, TEMPLATES, default_theme_dir
 
@@ -109,6 +121,9 @@ class BuildCache:
     previous: PreviousBuild | None = None
 
     def parser(self, settings: MarkupSettings) -> MarkdownParser:
+        # Imported here: a build that renders no Markdown never loads markdown-it.
+        from blogsite.markup import make_markdown
+
         if settings not in self.markdown:
             self.markdown[settings] = make_markdown(settings)
         return self.markdown[settings]
@@ -398,7 +413,8 @@ def _make_posts(
             progress(done, len(sources))
 
     workers = workers_for(len(jobs), options.workers)
-    rendered = render_all(list(jobs.values()), settings, workers, cache.parser(settings), step)
+    parser = functools.partial(cache.parser, settings)
+    rendered = render_all(list(jobs.values()), settings, workers, parser, step)
     cache.rendered.update(zip(jobs, rendered, strict=True))
     cache.misses += len(jobs)
     return [

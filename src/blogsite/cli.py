@@ -24,7 +24,6 @@ from blogsite.report import (
     unlisted_warning,
 )
 from blogsite.scaffold import init_site
-from blogsite.serve import ServeOptions, serve
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -312,6 +311,8 @@ def _new(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from blogsite.serve import ServeOptions, serve  # the preview's server and watcher
+
     build_options = BuildOptions(
         source=args.source,
         output=args.output,

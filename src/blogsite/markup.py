@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from html import escape
 from html.parser import HTMLParser
 from typing import Any
@@ -31,7 +30,7 @@ from blogsite.errors import Diagnostic
 from blogsite.fonts import math_text
 from blogsite.highlight import highlight_block
 from blogsite.mathml import MathError, render_inline_pieces, render_math
-from blogsite.model import Heading, Rendered
+from blogsite.model import Heading, MarkupSettings, Rendered
 from blogsite.text import Piece, count_units, is_cjk, plain_text, summarize
 
 MORE_MARKER = "<!--more-->"
@@ -52,15 +51,6 @@ _MATH_TYPES = {
     "math_block_label": True,
     "amsmath": True,
 }
-
-
-@dataclass(frozen=True)
-class MarkupSettings:
-    """What besides the body changes the Markdown step's output; part of its cache key."""
-
-    summary_length: int = 150
-    language: str = "en"
-    root_path: str = "/"  # the site's path on its host: `/x` in a link becomes `/blog/x`
 
 
 def language_key(settings: MarkupSettings) -> str:

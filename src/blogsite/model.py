@@ -81,6 +81,15 @@ class FrontMatter:
 
 
 @dataclass(frozen=True)
+class MarkupSettings:
+    """What besides the body changes the Markdown step's output; part of its cache key."""
+
+    summary_length: int = 150
+    language: str = "en"
+    root_path: str = "/"  # the site's path on its host: `/x` in a link becomes `/blog/x`
+
+
+@dataclass(frozen=True)
 class Heading:
     level: int
     id: str

@@ -13,10 +13,12 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from blogsite.markup import MarkdownParser, MarkupSettings, make_markdown, render_markdown
-from blogsite.model import Rendered
+from blogsite.model import MarkupSettings, Rendered
+
+if TYPE_CHECKING:
+    from blogsite.markup import MarkdownParser
 
 T = TypeVar("T")
 
@@ -52,17 +54,17 @@ def render_all(
     jobs: Sequence[Job],
     settings: MarkupSettings,
     workers: int,
-    parser: MarkdownParser,
+    parser: Callable[[], MarkdownParser],
     progress: Callable[[int], None] | None = None,
 ) -> list[Rendered]:
-    """Every job rendered, in order; `parser` is used when rendering in this process."""
+    """Every job rendered, in order; `parser()` gives the parser to render here with."""
     # Forking is unsafe once other threads run (serve's), and a fresh interpreter per worker
     # would have to import __main__ again: then this process renders alone.
     forkable = "fork" in multiprocessing.get_all_start_methods()
     if workers <= 1 or len(jobs) < 2 or threading.active_count() > 1 or not forkable:
         done = []
         for job in jobs:
-            done.append(_render(parser, settings, job))
+            done.append(_render(parser(), settings, job))
             if progress is not None:
                 progress(1)
         return done
@@ -140,6 +142,8 @@ _worker: tuple[MarkdownParser, MarkupSettings] | None = None
 
 
 def _start(settings: MarkupSettings) -> None:
+    from blogsite.markup import make_markdown
+
     global _worker
     _worker = (make_markdown(settings), settings)
 
@@ -151,6 +155,8 @@ def _render_batch(jobs: Sequence[Job]) -> list[Rendered]:
 
 
 def _render(parser: MarkdownParser, settings: MarkupSettings, job: Job) -> Rendered:
+    from blogsite.markup import render_markdown  # imported once rendering is needed
+
     return render_markdown(
         parser,
         job.body,

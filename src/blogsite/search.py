@@ -7,7 +7,6 @@ index comes back as files for the output under `pagefind/`, like any other outpu
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import tempfile
 import threading
@@ -91,6 +90,8 @@ def _run_on_own_thread(site: Path, bundle: Path) -> BaseException | None:
     failures: list[BaseException] = []
 
     def run() -> None:
+        import asyncio  # only a build that indexes needs it
+
         try:
             asyncio.run(_run_pagefind(site, bundle))
         # Pagefind runs as a subprocess behind an async client whose failures come as many
