@@ -25,6 +25,10 @@ def _converter() -> math_core.LatexToMathML:
     return math_core.LatexToMathML(fancy_error=False)
 
 
+# A pure function of its arguments, asked for the same formula again and again: by the
+# excerpt, the summary and the contents of a post, by the line-breaking of inline formulas
+# (a formula, then its pieces), and by every post that writes `$x$`.
+@functools.lru_cache(maxsize=8192)
 def render_math(tex: str, display: bool) -> str:
     """MathML for `tex`; raises `MathError` with math-core's message on bad input."""
     try:
