@@ -47,6 +47,19 @@ def test_posts_and_pages_are_indexed_not_listings(make_site) -> None:
     assert search.select_one("#search")["data-bundle"] == "/pagefind/"
 
 
+def test_an_edit_reindexes_every_page_not_just_the_rendered_ones(make_site) -> None:
+    """After an edit, most pages come from the last build's folder, not from the render;
+    the index must still hold them all."""
+    site = make_site(SITE)
+    assert site.build().code == 0
+    site.write(
+        "content/posts/a.md",
+        post("滑动窗口", "2024-01-01", "用滑动窗口求最小覆盖子串，再加一句。", tags=["算法"]),
+    )
+    assert site.build().code == 0
+    assert page_counts(entry(site.public)) == [3]
+
+
 def test_result_images_and_links_work_from_the_search_page() -> None:
     pages = blogsite.search.searchable(
         {

@@ -50,6 +50,7 @@ from blogsite.output import (
     Output,
     PreviousBuild,
     check_output_dir,
+    checksum,
     previous_build,
     write_outputs,
 )
@@ -104,6 +105,10 @@ class BuildCache:
 
     rendered: dict[str, Rendered] = field(default_factory=dict)
     pages: RenderMemo = field(default_factory=RenderMemo)  # see `render_site`
+    # Pages of an earlier run, stored as (digest of inputs, checksum), until `adopt` finds
+    # them in the output folder; and the checksums of the pages it found there.
+    page_checksums_stored: dict[str, tuple[str, str]] = field(default_factory=dict)
+    page_checksums: dict[str, str] = field(default_factory=dict)
     related: dict[str, Any] = field(default_factory=dict)  # see `assemble`
     # Front matter by `_front_key`, as parsed by the last build: without the body, which is
     # the file's text from the offset kept beside it.
@@ -143,27 +148,50 @@ class BuildCache:
         fonts = {k: (d, v) for k, (d, v) in self.math_fonts.items() if isinstance(v, bytes)}
         return Stored(
             rendered=dict(self.rendered),
-            pages=dict(self.pages.pages),
+            pages=self._page_checksums(),
             entries=dict(self.pages.entries),
             contents=dict(self.pages.contents),
+            readers=self.pages.readers,
             math_fonts=fonts,
             related=dict(self.related),
             fronts=dict(self.fronts),
         )
+
+    def _page_checksums(self) -> dict[str, tuple[str, str]]:
+        """The memoized pages as (digest of inputs, checksum of bytes): the bytes themselves
+        stay in the output folder, where the next build finds them by the checksum."""
+        found = {}
+        for key, (digest, page) in self.pages.pages.items():
+            if isinstance(page, bytes):
+                found[key] = (digest, checksum(page))
+            elif key in self.page_checksums:
+                found[key] = (digest, self.page_checksums[key])
+        return found
+
+    def adopt(self, previous: PreviousBuild) -> None:
+        """Take the pages stored without their bytes from the last build's output folder,
+        each only if the file there is still the one the page was."""
+        for key, (digest, expected) in self.page_checksums_stored.items():
+            if previous.checksums.get(key) == expected and key in previous.files:
+                self.pages.pages[key] = (digest, previous.files[key])
+                self.page_checksums[key] = expected
+        self.page_checksums_stored = {}
 
     def state(self) -> tuple[object, ...]:
         """Changes whenever the cache gains or replaces an entry: whether to store it again."""
         pages = {key: digest for key, (digest, _) in self.pages.pages.items()}
         fonts = {key: digest for key, (digest, _) in self.math_fonts.items()}
         entries = (frozenset(self.pages.entries), frozenset(self.pages.contents))
-        return (self.misses, len(self.rendered), pages, entries, fonts, self.related.get("key"))
+        state = (self.misses, len(self.rendered), pages, entries, fonts, self.related.get("key"))
+        return (*state, self.pages.readers[0])
 
     def restore(self, stored: Stored) -> None:
         """Start from what an earlier run stored."""
         self.rendered.update(stored.rendered)
-        self.pages.pages.update(stored.pages)
+        self.page_checksums_stored.update(stored.pages)
         self.pages.entries.update(stored.entries)
         self.pages.contents.update(stored.contents)
+        self.pages.readers = stored.readers
         self.related.update(stored.related)
         self.fronts.update(stored.fronts)
         for key, made in stored.math_fonts.items():
@@ -527,8 +555,9 @@ def build(
             cache.restore(stored)
             cache.bytecode = bytecode_dir(options.source)
             notices += [problem] if problem else []
-    misses, before = cache.misses, cache.state()
     cache.previous = previous_build(options.output_dir)
+    cache.adopt(cache.previous)
+    misses, before = cache.misses, cache.state()
     result = build_site(options, cache, progress)
     if options.strict and result.diagnostics:
         raise StrictError(result.diagnostics)

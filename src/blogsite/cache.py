@@ -64,6 +64,8 @@ class Stored:
     entries: dict[str, str] = field(default_factory=dict)  # digest → listing entry
     contents: dict[str, str] = field(default_factory=dict)  # digest → a post's feed HTML
     fronts: dict[Any, Any] = field(default_factory=dict)  # a file's text → its front matter
+    # (digest of the templates, what each reads of the site): parsing them costs 50 ms.
+    readers: tuple[str, dict[str, Any]] = ("", {})
 
 
 _FIELDS = {f.name for f in fields(Stored)}

@@ -18,7 +18,7 @@ import stat
 import sys
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -103,6 +103,8 @@ class PreviousBuild:
 
     digests: Mapping[str, str]
     files: Mapping[str, Path]
+    # Each file's checksum as the manifest records it, for the files still as written.
+    checksums: Mapping[str, str] = field(default_factory=dict)
 
 
 def write_outputs(
@@ -124,8 +126,10 @@ def write_outputs(
         with _locked(output.parent):
             _recover(output)
             record = _read_record(output)
-            sums = {rel: _checksum(content) for rel, content in outputs.items()}
+            sums = {rel: checksum(content) for rel, content in outputs.items()}
             kept = _kept(output, outputs, sums, record)
+            for rel in kept:  # a last build's file reused as it is keeps its checksum
+                sums[rel] = (record or {})["sums"][rel][0]
             same = record is not None and record.get("digests") == digests
             if same and len(kept) == len(outputs) == len(record["files"]):
                 return Written(0, len(outputs))  # the same build: leave every file be
@@ -235,7 +239,7 @@ def _update_in_place(
     return Written(len(changed), len(outputs) - len(changed))
 
 
-def _checksum(content: Output) -> str:
+def checksum(content: Output) -> str:
     """What a file's bytes will be: their hash, or, for a file copied as it is, its path,
     size and modification time (reading every static file would cost more)."""
     if isinstance(content, Path):
@@ -363,16 +367,24 @@ def previous_build(output: Path) -> PreviousBuild:
     output = output.resolve()
     record = _read_record(output) or {"files": []}
     digests = record.get("digests")
-    files = {}
+    recorded = record.get("sums") if isinstance(record.get("sums"), dict) else {}
+    files, checksums = {}, {}
     for name in record["files"]:
         path = output / str(name)
-        if isinstance(name, str) and path.is_file() and not path.is_symlink():
-            files[name] = path
+        if not isinstance(name, str) or not path.is_file() or path.is_symlink():
+            continue
+        files[name] = path
+        entry = recorded.get(name)
+        if isinstance(entry, list) and len(entry) == 3 and isinstance(entry[0], str):
+            st = path.stat()
+            if [st.st_size, st.st_mtime_ns] == entry[1:]:
+                checksums[name] = entry[0]
     return PreviousBuild(
         digests={k: v for k, v in digests.items() if isinstance(v, str)}
         if isinstance(digests, dict)
         else {},
         files=files,
+        checksums=checksums,
     )
 
 

@@ -44,7 +44,11 @@ def searchable(outputs: Mapping[str, object], root_path: str) -> dict[str, bytes
     """
     pages = {}
     for key, content in outputs.items():
-        if key.endswith(".html") and isinstance(content, bytes) and _BODY_MARK in content:
+        if not key.endswith(".html"):
+            continue
+        if isinstance(content, Path):  # a page reused from the last build's output folder
+            content = content.read_bytes()
+        if isinstance(content, bytes) and _BODY_MARK in content:
             page_url = site_url(root_path, key.removesuffix("index.html"))
             pages[key] = absolutize(content.decode("utf-8"), page_url).encode("utf-8")
     return pages

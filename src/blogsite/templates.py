@@ -121,8 +121,8 @@ def _datefmt(moment: datetime, fmt: str = "%Y-%m-%d") -> str:
 class RenderMemo:
     """What the last build rendered, by a digest of everything it showed."""
 
-    # Post pages: output path → (digest of the page's inputs, bytes).
-    pages: dict[str, tuple[str, bytes]] = field(default_factory=dict)
+    # Pages: output path → (digest of the page's inputs, its bytes or the file holding them).
+    pages: dict[str, tuple[str, bytes | Path]] = field(default_factory=dict)
     # Listing entries (`partials/entry.html`): digest of inputs → HTML.
     entries: dict[str, str] = field(default_factory=dict)
     # Posts' HTML for the feeds, with absolute URLs: digest of inputs → HTML.
@@ -133,7 +133,7 @@ class RenderMemo:
 
 def render_site(
     env: jinja2.Environment, site: Site, memo: RenderMemo | None = None, workers: int = 1
-) -> dict[str, bytes]:
+) -> dict[str, bytes | Path]:
     """Every page, feed and listing of the site, keyed by its path below the output folder.
 
     A post or listing page whose inputs are all the same as in `memo` is taken from there,
@@ -212,8 +212,8 @@ def render_site(
     contents: dict[str, str] = {}
     common["entry"] = entry
     common["feed_content"] = feed_content
-    outputs: dict[str, bytes] = {}
-    pages: dict[str, tuple[str, bytes]] = {}
+    outputs: dict[str, bytes | Path] = {}
+    pages: dict[str, tuple[str, bytes | Path]] = {}
     # Post pages to render, (key, template, context, digest): many, and independent of
     # each other, so they are rendered by several processes when there are enough.
     todo: list[tuple[str, str, dict[str, Any], str | None]] = []
