@@ -514,3 +514,14 @@ def test_content_folder_replaced_by_a_rename_is_watched(preview: Preview) -> Non
     time.sleep(0.3)
     (content / "posts/first.md").write_text(post("换了目录之后"), encoding="utf-8")
     wait_for(lambda: "换了目录之后".encode() in request(preview, "/posts/first/")[2])
+
+
+def test_the_overlay_lists_every_bad_file(preview: Preview) -> None:
+    """Two broken posts: the error shown over the page names both, one line each."""
+    posts = preview.site_dir / "content/posts"
+    (posts / "zz-one.md").write_text("---\ndate: 2024-01-01\n---\n正文\n", encoding="utf-8")
+    (posts / "zz-two.md").write_text(post("二", "2024-02-30"), encoding="utf-8")
+    wait_for(lambda: "zz-two.md" in (preview.live.snapshot.error or ""))
+    lines = (preview.live.snapshot.error or "").splitlines()
+    named = [line.split(":", 1)[0].rsplit("/", 1)[-1] for line in lines]
+    assert named == ["zz-one.md", "zz-two.md"]

@@ -10,7 +10,7 @@ from itertools import groupby, pairwise
 from typing import Any
 
 from blogsite.config import Config
-from blogsite.errors import ContentError
+from blogsite.errors import ContentError, Diagnostic, collect
 from blogsite.model import Post, Site, Skipped, SkipReason, Tag, Year, paginate, tag_path
 
 # First path segments the generator itself publishes; a standalone page may not take them.
@@ -181,22 +181,31 @@ def _check_tag_paths(tags: Sequence[Tag]) -> None:
 
 
 def _check_unique_paths(posts: Sequence[Post]) -> None:
+    """Every page that two posts would share, and every page a page may not take."""
     seen: dict[str, Post] = {}
+    errors = []
     for post in posts:
         first_segment = post.path.split("/", 1)[0]
         if post.kind == "page" and first_segment in RESERVED:
-            raise ContentError(
-                post.source.shown,
-                None,
-                f"a page cannot be published at /{post.path}: `{first_segment}/` is used by "
-                "the site itself; rename the file or set another `slug:`",
+            errors.append(
+                Diagnostic(
+                    post.source.shown,
+                    None,
+                    f"a page cannot be published at /{post.path}: `{first_segment}/` is used "
+                    "by the site itself; rename the file or set another `slug:`",
+                )
             )
+            continue
         other = seen.get(post.path)
         if other is not None:
-            raise ContentError(
-                post.source.shown,
-                None,
-                f"slug `{post.slug}` is also used by {other.source.shown}; "
-                "give one of them a different `slug:` in its front matter",
+            errors.append(
+                Diagnostic(
+                    post.source.shown,
+                    None,
+                    f"slug `{post.slug}` is also used by {other.source.shown}; "
+                    "give one of them a different `slug:` in its front matter",
+                )
             )
+            continue
         seen[post.path] = post
+    collect(errors)

@@ -26,7 +26,7 @@ from blogsite.content import (
     is_ignored,
     parse_front_matter,
 )
-from blogsite.errors import ContentError, Diagnostic, OutputError, StrictError
+from blogsite.errors import ContentError, Diagnostic, OutputError, StrictError, collect
 from blogsite.fonts import (
     EXCERPT_MATH_FONT,
     MATH_FONT,
@@ -407,13 +407,18 @@ def _make_posts(
     made = []
     jobs: dict[str, Job] = {}
     fronts: dict[str, tuple[FrontMatter, int]] = {}
+    errors: list[Diagnostic] = []
     for source in sources:
         # Unchanged files keep their parsed front matter (YAML is slow), kept without the
         # body, which is the file's own text again.
         front_key = _front_key(source, str(config.tzinfo))
         known = cache.fronts.get(front_key)
         if known is None:
-            meta = parse_front_matter(source, config.tzinfo)
+            try:
+                meta = parse_front_matter(source, config.tzinfo)
+            except ContentError as exc:  # read on: the build names every bad file at once
+                errors.append(exc.diagnostic)
+                continue
             fronts[front_key] = (replace(meta, body=""), len(source.text) - len(meta.body))
         else:
             fronts[front_key] = known
@@ -429,6 +434,7 @@ def _make_posts(
         if key not in cache.rendered and key not in jobs:
             jobs[key] = Job(meta.body, source.shown, meta.body_line, url, images)
         made.append((source, meta, path, assets, key))
+    collect(errors)
     cache.fronts = fronts
     done = len(sources) - len(jobs)
     if progress is not None:

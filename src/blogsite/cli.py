@@ -14,7 +14,7 @@ from blogsite.build import BuildOptions, build
 from blogsite.cache import CACHE_DIR
 from blogsite.cache import clear as clear_cache
 from blogsite.content import CONTENT_DIR
-from blogsite.errors import BlogsiteError, StrictError
+from blogsite.errors import LISTED, BlogsiteError, BuildErrors, StrictError
 from blogsite.newpost import new_post
 from blogsite.report import (
     plural,
@@ -247,6 +247,13 @@ def _build(args: argparse.Namespace) -> int:
             f"blogsite: {plural(len(exc.diagnostics), 'warning')} and --strict: nothing written",
             file=sys.stderr,
         )
+        return 1
+    except BuildErrors as exc:
+        print(exc, file=sys.stderr)
+        count = len(exc.diagnostics)
+        if count > 1:  # one error speaks for itself
+            listed = f" (the first {LISTED} listed)" if count > LISTED else ""
+            print(f"blogsite: {plural(count, 'error')}{listed}; nothing written", file=sys.stderr)
         return 1
     except BlogsiteError as exc:
         print(exc, file=sys.stderr)

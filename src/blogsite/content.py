@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from blogsite.errors import ContentError
+from blogsite.errors import ContentError, collect
 from blogsite.model import FrontMatter, Kind, ReadOnly, Source
 from blogsite.yamltext import load_mapping
 
@@ -47,10 +47,13 @@ def discover(site_dir: Path) -> list[Source]:
         raise ContentError(
             site_dir, None, f"no `{CONTENT_DIR}/` folder here; is --source the site's folder?"
         )
-    found = [
-        _read(site_dir, path, kind, bundle)
-        for path, kind, bundle in sorted(_walk(content), key=lambda item: item[0])
-    ]
+    found, errors = [], []
+    for path, kind, bundle in sorted(_walk(content), key=lambda item: item[0]):
+        try:
+            found.append(_read(site_dir, path, kind, bundle))
+        except ContentError as exc:  # read on: the build names every bad file at once
+            errors.append(exc.diagnostic)
+    collect(errors)
     return found
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,6 +47,38 @@ class TemplateError(BlogsiteError):
 
 class OutputError(BlogsiteError):
     """The output folder is unsafe or cannot be written."""
+
+
+class BuildErrors(ContentError):
+    """Every error a build found in its sources, sorted by file and line.
+
+    A build reads on past a bad file, so that one run names them all.
+    """
+
+    def __init__(self, diagnostics: Iterable[Diagnostic]) -> None:
+        self.diagnostics = tuple(sorted(diagnostics, key=_order))
+        first = self.diagnostics[0]
+        super().__init__(first.path, first.line, first.message)
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (type(self), (self.diagnostics,))
+
+    def __str__(self) -> str:
+        return "\n".join(str(d) for d in self.diagnostics[:LISTED])
+
+
+# A build lists at most this many errors; the count says how many there were.
+LISTED = 50
+
+
+def _order(diagnostic: Diagnostic) -> tuple[str, int]:
+    return (str(diagnostic.path), diagnostic.line or 0)
+
+
+def collect(errors: list[Diagnostic]) -> None:
+    """Raise `BuildErrors` for `errors`, if there are any."""
+    if errors:
+        raise BuildErrors(errors)
 
 
 class StrictError(BlogsiteError):
