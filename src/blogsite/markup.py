@@ -67,7 +67,7 @@ def slugify(title: str) -> str:
 
 def make_markdown(settings: MarkupSettings) -> MarkdownIt:
     """A parser/renderer with blogsite's rules; make one per process and reuse it."""
-    md = MarkdownIt("commonmark", {"html": True, "typographer": False})
+    md = MarkdownIt("commonmark", {"html": True, "typographer": False, "maxNesting": MAX_NESTING})
     md.enable(["table", "strikethrough"])
     md.use(footnote_plugin)
     md.use(tasklists_plugin)
@@ -101,6 +101,12 @@ def make_markdown(settings: MarkupSettings) -> MarkdownIt:
     return md
 
 
+# How deep lists and quotes may nest (markdown-it's CommonMark preset allows 20). Deeper
+# blocks, and everything after them, are left out by the parser; the build says where.
+# Each level costs a few Python frames, so this stays far below the recursion limit.
+MAX_NESTING = 100
+
+
 def render_markdown(
     md: MarkdownIt,
     body: str,
@@ -125,6 +131,16 @@ def render_markdown(
         "images": images or {},
     }
     tokens = md.parse(body, env)
+    deepest = max((t for t in tokens if t.map), key=lambda t: t.level, default=None)
+    if deepest is not None and deepest.map and deepest.level >= MAX_NESTING - 1:
+        env["diagnostics"].append(
+            Diagnostic(
+                path,
+                first_line + deepest.map[0],
+                f"lists or quotes nest more than {MAX_NESTING} levels deep here; what lies "
+                "deeper is left out, and so may what follows; flatten them",
+            )
+        )
     html = md.renderer.render(tokens, md.options, env)
     toc = tuple(
         Heading(

@@ -101,7 +101,8 @@ _BINARY = frozenset(
 # The space TeX puts after each, which math-core drops when the operator ends a formula.
 _SPACE_AFTER = {"relation": "0.2778em", "binary": "0.2222em", "comma": "0.1667em"}
 _COMMAND = re.compile(r"\\([A-Za-z]+|.)")
-_OPERAND_END = re.compile(r"[A-Za-z0-9}\)\]|!']$")
+# What an operand ends with: an operator after one of these is binary, not a sign.
+_OPERAND_END = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789})]|!'")
 _LAST_MO = re.compile(r"<mo\b[^>]*>([^<]*)</mo>(</math>)$")
 # Formulas shorter than this never overflow a line by themselves.
 SPLIT_FROM = 24
@@ -124,7 +125,7 @@ def break_points(tex: str) -> list[tuple[int, str]]:
                 depth -= 1
             elif depth == 0 and name in _RELATIONS:
                 points.append((end, "relation"))
-            elif depth == 0 and name in _BINARY and _OPERAND_END.search(tex[:i].rstrip()):
+            elif depth == 0 and name in _BINARY and _after_operand(tex, i):
                 points.append((end, "binary"))
             i = end
             continue
@@ -134,16 +135,25 @@ def break_points(tex: str) -> list[tuple[int, str]]:
             depth -= 1
         elif depth == 0 and char in "=<>":
             points.append((i + 1, "relation"))
-        elif depth == 0 and char in "+-" and _OPERAND_END.search(tex[:i].rstrip()):
+        elif depth == 0 and char in "+-" and _after_operand(tex, i):
             # Binary, not a sign: `a - b`, never `= -b`, `(-1` or `^-`.
-            if tex[:i].rstrip()[-1:] not in "^_":
-                points.append((i + 1, "binary"))
+            points.append((i + 1, "binary"))
         elif depth == 0 and char == ",":
             points.append((i + 1, "comma"))
         i += 1
     if depth != 0:
         return []  # unbalanced: convert it whole, and let math-core report the problem
-    return [(at, kind) for at, kind in points if tex[at:].strip()]
+    last = len(tex.rstrip())  # a break needs something after it
+    return [(at, kind) for at, kind in points if at < last]
+
+
+def _after_operand(tex: str, i: int) -> bool:
+    """Whether the last character before `i`, spaces aside, ends an operand. Looks back
+    only over the spaces, so a formula of any length is read in linear time."""
+    j = i - 1
+    while j >= 0 and tex[j].isspace():
+        j -= 1
+    return j >= 0 and tex[j] in _OPERAND_END
 
 
 def render_inline_pieces(tex: str) -> list[str]:
