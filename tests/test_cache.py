@@ -758,3 +758,12 @@ def test_an_edit_that_fails_to_write_leaves_the_last_build_whole(
     monkeypatch.undo()
     assert build_here(site).written == len(differing(files, files_of(site.public)))
     assert files_of(site.public) == fresh_build(site, "fresh")
+
+
+def test_a_rebuild_reports_the_same_counts(make_site) -> None:
+    """Pages taken back from the output folder are still pages, not static files."""
+    site = make_site(six_posts())
+    first, second = build_here(site), build_here(site)
+    counts = ("posts", "html_files", "tags", "static_files")
+    assert [getattr(second, c) for c in counts] == [getattr(first, c) for c in counts]
+    assert second.written == 0

@@ -501,6 +501,17 @@ def _digest(body: str, shown: str, line: int, settings: MarkupSettings, inputs: 
     return hashlib.blake2b(key.encode("utf-8"), digest_size=16).hexdigest()
 
 
+def _static_count(outputs: Mapping[str, Output], output_dir: Path) -> int:
+    """Files copied as they are from static/ and bundles; not the pages taken back from
+    the output folder, which are Paths too."""
+    built = output_dir.resolve()
+    return sum(
+        1
+        for content in outputs.values()
+        if isinstance(content, Path) and not content.is_relative_to(built)
+    )
+
+
 def _listing(folders: list[Path]) -> list[str]:
     """The files below `folders`, as names with their size and modification time."""
     found = []
@@ -587,7 +598,7 @@ def build(
         posts=len(result.site.posts),
         html_files=html_files,
         tags=len(result.site.tags),
-        static_files=sum(1 for content in result.outputs.values() if isinstance(content, Path)),
+        static_files=_static_count(result.outputs, options.output_dir),
         skipped=result.site.skipped,
         written=written.written,
         unchanged=written.unchanged,
