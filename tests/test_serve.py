@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import json
 import re
 import shutil
 import socket
@@ -425,6 +426,31 @@ def test_write_option_keeps_public_in_step(tmp_path: Path) -> None:
         assert SCRIPT_PATH not in page.read_text(encoding="utf-8")
         (root / "content/posts/first.md").write_text(post("写出去了"), encoding="utf-8")
         wait_for(lambda: "写出去了" in page.read_text(encoding="utf-8"))
+    finally:
+        running.stop()
+
+
+def test_write_goes_through_builds_checks(tmp_path: Path) -> None:
+    """`--write --strict` writes no build with warnings, as `build --strict` would not;
+    the page is still served, and the next clean build is written."""
+    root = write_site(tmp_path / "site", SITE)
+    said: list[str] = []
+    options = ServeOptions(BuildOptions(source=root, strict=True), port=0, write=True)
+    running = Preview(options, say=said.append)
+    running.start()
+    try:
+        page = root / "public/posts/first/index.html"
+        assert "第一篇" in page.read_text(encoding="utf-8")
+        # The record beside public/ says what the math font was cut from, as `build`'s does.
+        record = json.loads((root / ".public.blogsite-files").read_text(encoding="utf-8"))
+        assert "fonts/latinmodern-math.woff2" in record["digests"]
+        broken = post("坏公式", body="$\\frac{$")
+        (root / "content/posts/first.md").write_text(broken, encoding="utf-8")
+        wait_for(lambda: any("--strict: not written" in line for line in said))
+        assert "坏公式".encode() in request(running, "/posts/first/")[2]
+        assert "坏公式" not in page.read_text(encoding="utf-8")
+        (root / "content/posts/first.md").write_text(post("修好了"), encoding="utf-8")
+        wait_for(lambda: "修好了" in page.read_text(encoding="utf-8"))
     finally:
         running.stop()
 

@@ -49,6 +49,7 @@ from blogsite.model import (
 from blogsite.output import (
     Output,
     PreviousBuild,
+    Written,
     check_output_dir,
     checksum,
     previous_build,
@@ -554,6 +555,29 @@ def _files_below(folder: Path, keep_hidden: bool) -> list[Path]:
     return found
 
 
+def publish(
+    options: BuildOptions, cache: BuildCache, result: SiteBuild
+) -> tuple[Written, tuple[Diagnostic, ...]]:
+    """Write an in-memory build to the output folder with every check `build` makes: a
+    safe folder, `--strict` refusing warnings, the search index when it is on, and the
+    record of what the derived outputs were made from. `serve --write` comes here too."""
+    check_output_dir(options.source, options.output_dir)
+    if options.strict and result.diagnostics:
+        raise StrictError(result.diagnostics)
+    outputs, diagnostics, digests = dict(result.outputs), result.diagnostics, dict(result.digests)
+    if options.search:
+        try:
+            index = cache.search_index(result.outputs, result.site.config.root_path)
+        except SearchError as exc:
+            if options.strict:
+                raise StrictError((exc.diagnostic,)) from None
+            diagnostics += (exc.diagnostic,)
+        else:
+            outputs.update(index.files)
+            digests[SEARCH] = index.digest
+    return write_outputs(outputs, options.output_dir, digests), diagnostics
+
+
 def build(
     options: BuildOptions, cache: BuildCache | None = None, progress: Progress | None = None
 ) -> BuildResult:
@@ -576,20 +600,7 @@ def build(
     cache.adopt(cache.previous)
     misses, before = cache.misses, cache.state()
     result = build_site(options, cache, progress)
-    if options.strict and result.diagnostics:
-        raise StrictError(result.diagnostics)
-    outputs, diagnostics, digests = dict(result.outputs), result.diagnostics, dict(result.digests)
-    if options.search:
-        try:
-            index = cache.search_index(result.outputs, result.site.config.root_path)
-        except SearchError as exc:
-            if options.strict:
-                raise StrictError((exc.diagnostic,)) from None
-            diagnostics += (exc.diagnostic,)
-        else:
-            outputs.update(index.files)
-            digests[SEARCH] = index.digest
-    written = write_outputs(outputs, options.output_dir, digests)
+    written, diagnostics = publish(options, cache, result)
     stale = options.cache and cache.state() != before
     if stale and (problem := save_cache(options.source, cache.stored())):
         notices.append(problem)

@@ -144,6 +144,11 @@ def _parser() -> argparse.ArgumentParser:
         help="also write each good build to --output (default: public/)",
     )
     serve_cmd.add_argument("--output", type=Path, metavar="DIR", help="where --write writes")
+    serve_cmd.add_argument(
+        "--strict",
+        action="store_true",
+        help="with --write, write no build that has warnings (it is still served)",
+    )
     _add_cache_options(serve_cmd)
     serve_cmd.add_argument(
         "-v",
@@ -328,6 +333,7 @@ def _serve(args: argparse.Namespace) -> int:
         search=args.search,
         cache=args.cache,
         workers=args.jobs,
+        strict=args.strict,
     )
     if not (args.source / CONTENT_DIR).is_dir():
         print(

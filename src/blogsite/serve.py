@@ -23,12 +23,19 @@ from importlib.resources import files
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from blogsite.build import BuildCache, BuildOptions, SiteBuild, build_site, index_search
+from blogsite.build import (
+    BuildCache,
+    BuildOptions,
+    SiteBuild,
+    build_site,
+    index_search,
+    publish,
+)
 from blogsite.cache import bytecode_dir
 from blogsite.cache import load as load_cache
 from blogsite.cache import save as save_cache
-from blogsite.errors import BlogsiteError
-from blogsite.output import Output, check_output_dir, write_outputs
+from blogsite.errors import BlogsiteError, StrictError
+from blogsite.output import Output
 from blogsite.report import plural
 from blogsite.search import SearchError, SearchIndex
 from blogsite.theme import default_theme_dir
@@ -425,12 +432,15 @@ class Preview:
         for diagnostic in result.diagnostics:
             self.say(str(diagnostic))
         if self.options.write:
-            output = self.options.build.output_dir
+            # Through build's own last stage, with its checks. The preview indexes search
+            # on its own thread, after the reload; the written folder goes without it.
             try:
-                check_output_dir(self.site_dir, output)
-                write_outputs(result.outputs, output)
+                publish(replace(self.options.build, search=False), self.cache, result)
+            except StrictError as exc:
+                count = plural(len(exc.diagnostics), "warning")
+                self.say(f"blogsite: {count} and --strict: not written to --output")
             except BlogsiteError as exc:
-                self.say(str(exc))
+                self.say(f"{exc}\nblogsite: not written to --output")
         took = (time.perf_counter() - started) * 1000
         line = f"{verb} {plural(len(result.site.posts), 'post')} in {took:.0f} ms"
         if self.options.verbose and verb == "Rebuilt":
