@@ -23,7 +23,10 @@ PROPERTY = settings(
     max_examples=300, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck)
 )
 # Elements with no end tag, in HTML and in the MathML the renderer writes.
-VOID = {"area", "br", "col", "embed", "hr", "img", "input", "source", "track", "wbr", "mspace"}
+VOID = {
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
+    "track", "wbr", "mspace",
+}  # fmt: skip
 
 
 class Balance(HTMLParser):
@@ -109,3 +112,47 @@ def test_any_front_matter_is_accepted_or_refused_with_our_error(front: dict) -> 
         assert str(exc).startswith("content/posts/p.md:"), str(exc)
     else:
         assert meta.title and meta.date.tzinfo is not None
+
+
+# Titles and tags as an author might write them, with characters that need escaping.
+NAMES = st.text(
+    st.characters(blacklist_categories=("Cs", "Cc")) | st.sampled_from("<>&\"'`$#/\\"),
+    min_size=1,
+    max_size=12,
+).filter(lambda name: name.strip())
+
+
+@settings(max_examples=12, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(title=NAMES, tag=NAMES)
+def test_any_title_or_tag_keeps_every_output_well_formed(
+    tmp_path_factory, title: str, tag: str
+) -> None:
+    from xml.etree import ElementTree
+
+    from bs4 import BeautifulSoup
+
+    from blogsite.build import BuildOptions, build
+
+    site = tmp_path_factory.mktemp("names")
+    (site / "content/posts").mkdir(parents=True)
+    (site / "blogsite.yaml").write_text("title: t\nbase_url: https://example.org/\n")
+    front = {"title": title, "date": "2024-01-01", "tags": [tag]}
+    text = "---\n" + json.dumps(front, ensure_ascii=False) + "\n---\n正文。\n"
+    (site / "content/posts/p.md").write_text(text, encoding="utf-8")
+    try:
+        build(BuildOptions(source=site, search=False, cache=False))
+    except BlogsiteError:
+        return  # refused with our own error: a tag whose page would clash, say
+    public = site / "public"
+    for page in public.rglob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        assert balanced(html), page
+        for script in BeautifulSoup(html, "html.parser").select(
+            'script[type="application/ld+json"]'
+        ):
+            json.loads(script.string)
+    for feed in (public / "atom.xml", public / "sitemap.xml"):
+        ElementTree.fromstring(feed.read_bytes())
+    post = BeautifulSoup((public / "posts/p/index.html").read_text(encoding="utf-8"), "html.parser")
+    assert post.find("h1").get_text() == title.strip()
+    assert tag.strip() in [a.get_text() for a in post.select(".tags a")]
