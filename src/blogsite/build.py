@@ -26,7 +26,14 @@ from blogsite.content import (
     is_ignored,
     parse_front_matter,
 )
-from blogsite.errors import ContentError, Diagnostic, OutputError, StrictError, collect
+from blogsite.errors import (
+    ContentError,
+    Diagnostic,
+    OutputError,
+    StrictError,
+    collect,
+    sort_diagnostics,
+)
 from blogsite.fonts import (
     EXCERPT_MATH_FONT,
     MATH_FONT,
@@ -36,6 +43,15 @@ from blogsite.fonts import (
 )
 from blogsite.highlight import theme_css
 from blogsite.images import ImageInfo, read_image_info
+from blogsite.links import (
+    LinkReport,
+    PageLinks,
+    SiteAddress,
+    check_links,
+    link_diagnostics,
+    report_digest,
+    scan_page,
+)
 from blogsite.model import (
     FrontMatter,
     MarkupSettings,
@@ -76,7 +92,7 @@ NO_JEKYLL = ".nojekyll"
 # Names of the derived outputs in the build's record (digests of what they were made from).
 SEARCH = "search"
 # Bump when the Markdown step's output changes for the same input, to invalidate caches.
-MARKUP_VERSION = "7"
+MARKUP_VERSION = "8"
 
 
 @dataclass(frozen=True)
@@ -125,6 +141,10 @@ class BuildCache:
     # What the output folder holds from the last build; derived outputs made from the
     # same inputs are linked from there instead of being made again.
     previous: PreviousBuild | None = None
+    # The link checker's reading of each page, (digest of the page, links), by its path;
+    # and its last report, under a digest of everything it read.
+    links: dict[str, tuple[str, PageLinks]] = field(default_factory=dict)
+    link_report: tuple[str, LinkReport] = ("", LinkReport())
 
     def parser(self, settings: MarkupSettings) -> MarkdownParser:
         # Imported here: a build that renders no Markdown never loads markdown-it.
@@ -156,6 +176,8 @@ class BuildCache:
             math_fonts=fonts,
             related=dict(self.related),
             fronts=dict(self.fronts),
+            links=dict(self.links),
+            link_report=self.link_report,
         )
 
     def _page_checksums(self) -> dict[str, tuple[str, str]]:
@@ -184,7 +206,7 @@ class BuildCache:
         fonts = {key: digest for key, (digest, _) in self.math_fonts.items()}
         entries = (frozenset(self.pages.entries), frozenset(self.pages.contents))
         state = (self.misses, len(self.rendered), pages, entries, fonts, self.related.get("key"))
-        return (*state, self.pages.readers[0])
+        return (*state, self.pages.readers[0], self.link_report[0])
 
     def restore(self, stored: Stored) -> None:
         """Start from what an earlier run stored."""
@@ -195,6 +217,8 @@ class BuildCache:
         self.pages.readers = stored.readers
         self.related.update(stored.related)
         self.fronts.update(stored.fronts)
+        self.links.update(stored.links)
+        self.link_report = stored.link_report or self.link_report
         for key, made in stored.math_fonts.items():
             self.math_fonts.setdefault(key, made)
 
@@ -234,6 +258,39 @@ class BuildCache:
             return None
         return self.previous.digests[name], dict(self.previous.files)
 
+    def check_links(
+        self, made: Mapping[str, Output], outputs: Mapping[str, Output], address: SiteAddress
+    ) -> LinkReport:
+        """Check the links of the pages and feeds in `made` against every output. A page
+        is read again only when it changed, and the whole check runs only when a page or
+        the list of outputs did."""
+        pages: dict[str, PageLinks] = {}
+        digests: dict[str, str] = {}
+        for key, content in made.items():
+            if not key.endswith((".html", ".xml")):
+                continue
+            memo = self.pages.pages.get(key)
+            data = None
+            if memo is not None:
+                digest = "inputs:" + memo[0]
+            else:
+                data = content.read_bytes() if isinstance(content, Path) else content
+                digest = checksum(data)
+            known = self.links.get(key)
+            if known is None or known[0] != digest:
+                if data is None:
+                    data = content.read_bytes() if isinstance(content, Path) else content
+                text = data.decode("utf-8", "replace")
+                known = (digest, scan_page(text, feed=key.endswith(".xml")))
+            pages[key] = known[1]
+            digests[key] = digest
+        self.links = {key: (digests[key], links) for key, links in pages.items()}
+        key = report_digest(digests, outputs, address)
+        if self.link_report[0] != key:
+            report = check_links(pages, outputs, address, made_later=(f"{SEARCH_DIR}/",))
+            self.link_report = (key, report)
+        return self.link_report[1]
+
     def keep_only(self, keys: set[str]) -> None:
         """Forget renders the last build did not use, so a long preview does not grow."""
         self.rendered = {key: value for key, value in self.rendered.items() if key in keys}
@@ -247,6 +304,7 @@ class SiteBuild:
     outputs: Mapping[str, Output]
     diagnostics: tuple[Diagnostic, ...]
     digests: Mapping[str, str] = field(default_factory=dict)  # of its derived outputs
+    links: LinkReport = field(default_factory=LinkReport)  # what the link checker found
 
 
 @dataclass(frozen=True)
@@ -335,7 +393,8 @@ def build_site(
             fonts[key] = cache.math_font_subset(key, font, MathText.union(texts))
     origins = {post.path + "index.html": post.source.shown for post in (*site.posts, *site.pages)}
     workers = workers_for(len(site.posts), options.workers)
-    for key, page in render_site(env, site, cache.pages, workers).items():
+    templated = render_site(env, site, cache.pages, workers)
+    for key, page in templated.items():
         if key == ROBOTS and key in outputs.files:
             continue  # the site's own static/robots.txt wins
         outputs.add(key, page, origins.get(key, "the theme's pages"))
@@ -345,14 +404,23 @@ def build_site(
         outputs.add(key, subset, "the math font, cut to the site's formulas", replace=True)
     outputs.check_nesting()
     shown = {id(post) for post in (*site.posts, *site.pages)}
-    diagnostics = tuple(
+    diagnostics = [
         diagnostic
         for post in posts
         if id(post) in shown
         for diagnostic in post.rendered.diagnostics
-    )
+    ]
+    address = SiteAddress.of(config)
+    links = cache.check_links(templated, outputs.files, address)
+    diagnostics += link_diagnostics(links.broken, (*site.posts, *site.pages), address)
     cache.keep_only(used_keys)
-    return SiteBuild(site=site, outputs=outputs.files, diagnostics=diagnostics, digests=digests)
+    return SiteBuild(
+        site=site,
+        outputs=outputs.files,
+        diagnostics=tuple(sort_diagnostics(diagnostics)),
+        digests=digests,
+        links=links,
+    )
 
 
 class _Outputs:
@@ -578,6 +646,25 @@ def publish(
     return write_outputs(outputs, options.output_dir, digests), diagnostics
 
 
+def open_cache(options: BuildOptions) -> tuple[BuildCache, list[str]]:
+    """The build cache an earlier run left under the site (unless `--no-cache`), and why
+    it was dropped, if it was."""
+    cache = BuildCache()
+    notices = []
+    if options.cache:
+        stored, problem = load_cache(options.source)
+        cache.restore(stored)
+        cache.bytecode = bytecode_dir(options.source)
+        notices += [problem] if problem else []
+    return cache, notices
+
+
+def store_cache(options: BuildOptions, cache: BuildCache) -> list[str]:
+    """Keep the cache for the next run; what went wrong, if anything did."""
+    problem = save_cache(options.source, cache.stored())
+    return [problem] if problem else []
+
+
 def build(
     options: BuildOptions, cache: BuildCache | None = None, progress: Progress | None = None
 ) -> BuildResult:
@@ -588,22 +675,16 @@ def build(
             options.source, None, f"no `{CONTENT_DIR}/` folder; is --source the site's folder?"
         )
     check_output_dir(options.source, options.output_dir)
-    notices = []
+    notices: list[str] = []
     if cache is None:
-        cache = BuildCache()
-        if options.cache:
-            stored, problem = load_cache(options.source)
-            cache.restore(stored)
-            cache.bytecode = bytecode_dir(options.source)
-            notices += [problem] if problem else []
+        cache, notices = open_cache(options)
     cache.previous = previous_build(options.output_dir)
     cache.adopt(cache.previous)
     misses, before = cache.misses, cache.state()
     result = build_site(options, cache, progress)
     written, diagnostics = publish(options, cache, result)
-    stale = options.cache and cache.state() != before
-    if stale and (problem := save_cache(options.source, cache.stored())):
-        notices.append(problem)
+    if options.cache and cache.state() != before:
+        notices += store_cache(options, cache)
     html_files = sum(1 for rel in result.outputs if rel.endswith(".html"))
     return BuildResult(
         posts=len(result.site.posts),

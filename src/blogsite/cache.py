@@ -66,6 +66,8 @@ class Stored:
     fronts: dict[Any, Any] = field(default_factory=dict)  # a file's text → its front matter
     # (digest of the templates, what each reads of the site): parsing them costs 50 ms.
     readers: tuple[str, dict[str, Any]] = ("", {})
+    links: dict[str, Any] = field(default_factory=dict)  # page → (its digest, its links)
+    link_report: Any = None  # (digest of what it read, the link checker's report)
 
 
 _FIELDS = {f.name for f in fields(Stored)}

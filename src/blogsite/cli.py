@@ -157,6 +157,36 @@ def _parser() -> argparse.ArgumentParser:
         help="after each rebuild, also print the time from the save to the rebuilt site",
     )
 
+    check_cmd = commands.add_parser(
+        "check",
+        help="check links and anchors, writing nothing",
+        description="Build the site in memory and report every broken link, image or "
+        "#anchor (at the Markdown line that wrote it), with every other warning of the "
+        "build. Nothing is written. Exits with 1 if anything was found.",
+    )
+    _add_site_options(check_cmd)
+    check_cmd.add_argument(
+        "--external",
+        action="store_true",
+        help="also ask other sites whether the links to them still answer (needs the "
+        "network; a link that answered is not asked again for a day)",
+    )
+    check_cmd.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=10.0,
+        metavar="S",
+        help="with --external: seconds to wait for each site (default: 10)",
+    )
+    check_cmd.add_argument(
+        "--concurrency",
+        type=_jobs,
+        default=8,
+        metavar="N",
+        help="with --external: requests at a time (default: 8)",
+    )
+    _add_cache_options(check_cmd)
+
     clean_cmd = commands.add_parser(
         "clean",
         help="delete the build cache",
@@ -201,6 +231,16 @@ def _jobs(text: str) -> int:
     return int(text)
 
 
+def _seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = 0.0
+    if not seconds > 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds (above 0)")
+    return seconds
+
+
 def _port(text: str) -> int:
     try:
         port = int(text)
@@ -224,6 +264,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _new(args)
         if args.command == "clean":
             return _clean(args)
+        if args.command == "check":
+            return _check(args)
     except KeyboardInterrupt:
         print("blogsite: interrupted", file=sys.stderr)
         return 130
@@ -280,6 +322,50 @@ def _build(args: argparse.Namespace) -> int:
                 print(line)
         print_summary(result, str(options.output_dir), sys.stdout, verbose=args.verbose)
     return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    from blogsite.check import check_site  # the network part only loads for this command
+    from blogsite.external import ExternalOptions
+
+    options = BuildOptions(
+        source=args.source,
+        drafts=args.drafts,
+        future=args.future,
+        base_url=args.base_url,
+        search=False,
+        cache=args.cache,
+        workers=args.jobs,
+    )
+    if not (args.source / CONTENT_DIR).is_dir():
+        print(
+            f"{args.source}: no `{CONTENT_DIR}/` folder; is --source the site's folder?",
+            file=sys.stderr,
+        )
+        return 1
+    external = ExternalOptions(args.timeout, args.concurrency) if args.external else None
+    try:
+        result = check_site(options, external)
+    except BuildErrors as exc:
+        print(exc, file=sys.stderr)
+        count = len(exc.diagnostics)
+        if count > 1:
+            listed = f" (the first {LISTED} listed)" if count > LISTED else ""
+            print(f"blogsite: {plural(count, 'error')}{listed}", file=sys.stderr)
+        return 1
+    except BlogsiteError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    for notice in result.notices:
+        print(f"warning: {notice}", file=sys.stderr)
+    for diagnostic in result.diagnostics:
+        print(diagnostic, file=sys.stderr)
+    links = f"{plural(result.links, 'link')} on {plural(result.pages, 'page')}"
+    if result.external:
+        links += f" and {plural(result.external, 'link')} to other sites"
+    found = plural(len(result.diagnostics), "problem") if result.diagnostics else "no problem"
+    print(f"Checked {links} in {result.seconds:.2f} s: {found}.")
+    return 1 if result.diagnostics else 0
 
 
 def _clean(args: argparse.Namespace) -> int:

@@ -75,6 +75,11 @@ def _order(diagnostic: Diagnostic) -> tuple[str, int]:
     return (str(diagnostic.path), diagnostic.line or 0)
 
 
+def sort_diagnostics(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
+    """By file and line, as a build lists them."""
+    return sorted(diagnostics, key=_order)
+
+
 def collect(errors: list[Diagnostic]) -> None:
     """Raise `BuildErrors` for `errors`, if there are any."""
     if errors:

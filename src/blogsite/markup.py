@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Iterator, Mapping, Sequence
-from html import escape
+from html import escape, unescape
 from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
@@ -85,6 +85,7 @@ def make_markdown(settings: MarkupSettings) -> MarkdownIt:
     md.core.ruler.after("display_math_paragraph", "math_lines", _math_lines)
     md.core.ruler.after("math_lines", "math_punctuation", _math_punctuation)
     md.core.ruler.push("lone_images", _lone_images)
+    md.core.ruler.push("link_lines", _link_lines)
     if settings.root_path != "/":
         md.core.ruler.push("site_links", _site_links(settings.root_path))
     titles = _ADMONITION_TITLES[language_key(settings)]
@@ -129,8 +130,17 @@ def render_markdown(
         "diagnostics": [],
         "url": url,
         "images": images or {},
+        "links": [],
     }
     tokens = md.parse(body, env)
+    # Read before the excerpt's render resolves relative links in place.
+    links = (
+        tuple(
+            (written, str(token.attrGet(attr) or ""), line)
+            for token, attr, written, line in env["links"]
+        )
+        + env["raw_links"]
+    )
     deepest = max((t for t in tokens if t.map), key=lambda t: t.level, default=None)
     if deepest is not None and deepest.map and deepest.level >= MAX_NESTING - 1:
         env["diagnostics"].append(
@@ -170,6 +180,7 @@ def render_markdown(
         summary_math=math_text([summary]),
         more_text=plain_text(more_html) if more_html is not None else "",
         summary_text=plain_text(summary),
+        links=links,
     )
 
 
@@ -362,6 +373,42 @@ def _links(tokens: Sequence[Token]) -> Iterator[tuple[Token, str, str]]:
             value = child.attrGet(attr) if attr else None
             if attr and isinstance(value, str):
                 yield child, attr, value
+
+
+# A URL attribute in raw HTML; the Markdown's own HTML is read by the link checker the same way.
+_RAW_URL = re.compile(r"""\s(?:href|src)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))""", re.I)
+
+
+def _link_lines(state: StateCore) -> None:
+    """Note each link's and image's URL as written, with its line, for the link checker:
+    Markdown links as tokens (their URL is read after later rules rewrite it), raw HTML's
+    as text."""
+    first = state.env.get("first_line", 1)
+    noted, raw = state.env.setdefault("links", []), []
+    for token in state.tokens:
+        if not token.map:
+            continue
+        line = first + token.map[0]
+        if token.type == "html_block":
+            raw += _raw_links(token.content, line)
+        for child in token.children or ():
+            attr = _URL_ATTR.get(child.type)
+            value = child.attrGet(attr) if attr else None
+            if attr and isinstance(value, str):
+                noted.append((child, attr, value, line))
+            elif child.type == "html_inline":
+                raw += _raw_links(child.content, line)
+            elif child.type in ("softbreak", "hardbreak"):
+                line += 1
+    state.env["raw_links"] = tuple(raw)
+
+
+def _raw_links(html: str, line: int) -> list[tuple[str, str, int]]:
+    found = []
+    for match in _RAW_URL.finditer(html):
+        url = unescape(next(g for g in match.groups() if g is not None))
+        found.append((url, url, line + html.count("\n", 0, match.start())))
+    return found
 
 
 def _site_links(root: str) -> Any:

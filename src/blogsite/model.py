@@ -114,6 +114,8 @@ class Rendered:
     # `more_html` and `auto_summary_html` as plain text, for descriptions.
     more_text: str = ""
     summary_text: str = ""
+    # Each link's and image's URL as written and as in `html`, with its line in the file.
+    links: tuple[tuple[str, str, int], ...] = ()
 
     @property
     def reading_minutes(self) -> int:

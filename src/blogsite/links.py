@@ -1,0 +1,278 @@
+"""The link checker: every link and image of the built pages and feeds that stays on the
+site must lead to a file the build publishes, and its `#fragment` to an element's id there.
+
+It reads the outputs in memory, so `build`, `serve` and `check` run the same check; a
+broken link is told at the Markdown line that wrote it when a post wrote it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import posixpath
+import re
+import sys
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field
+from html import unescape
+from urllib.parse import unquote, urlsplit
+
+from blogsite.config import Config
+from blogsite.errors import Diagnostic
+from blogsite.model import Post
+
+# Comments and scripts hold no links (a script's own `src` aside); a start tag's URL and
+# id attributes, quoted either way or not at all. Built text never holds a raw `<` or a
+# raw `"` (both are escaped), so prose that shows `href="x"` is not taken for a link.
+_SCAN = re.compile(
+    r"""<!--.*?-->"""
+    r"""|(?P<script><script\b[^>]*>).*?</script\s*>"""
+    r"""|\s(?P<name>href|src|id|name)\s*=\s*(?:"(?P<dq>[^"]*)"|'(?P<sq>[^']*)'|(?P<bare>[^\s"'=<>`]+))""",
+    re.S | re.I,
+)
+_SCRIPT_SRC = re.compile(r"""\ssrc\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))""", re.I)
+_LOC = re.compile(r"<loc>([^<]*)</loc>")
+# Fragments every page has: the top of the page (HTML's own rule) and text fragments.
+_ALWAYS = ("", "top")
+
+
+@dataclass(frozen=True)
+class PageLinks:
+    """What the checker needs of one page: the URLs it links to, and the ids it holds."""
+
+    urls: tuple[str, ...]
+    ids: frozenset[str]
+
+
+def scan_page(text: str, feed: bool = False) -> PageLinks:
+    """The link and image URLs of an HTML page (or an Atom feed or sitemap, whose HTML
+    content is escaped text), unescaped and each once, and its elements' ids."""
+    urls: dict[str, None] = {}
+    ids: set[str] = set()
+    for source in (text, unescape(text)) if feed else (text,):
+        _scan_html(source, urls, ids)
+    if feed:
+        urls.update(dict.fromkeys(unescape(m) for m in _LOC.findall(text)))
+    return PageLinks(tuple(urls), frozenset(ids))
+
+
+def _scan_html(text: str, urls: dict[str, None], ids: set[str]) -> None:
+    for match in _SCAN.finditer(text):
+        if match["script"] is not None:
+            for found in _SCRIPT_SRC.finditer(match["script"]):
+                urls[unescape(next(g for g in found.groups() if g is not None))] = None
+            continue
+        name = match["name"]
+        if name is None:
+            continue  # a comment
+        # Only inside a tag: the last `<` before the attribute must be after the last `>`.
+        start = match.start()
+        if text.rfind("<", 0, start) < text.rfind(">", 0, start):
+            continue
+        value = match["dq"] if match["dq"] is not None else match["sq"]
+        value = unescape(value if value is not None else match["bare"])
+        # Interned: the same few dozen URLs stand on every page, and the build cache then
+        # stores each of them once.
+        if name.lower() in ("href", "src"):
+            urls[sys.intern(value.strip())] = None
+        else:
+            ids.add(sys.intern(value))
+
+
+@dataclass(frozen=True)
+class SiteAddress:
+    """Where the site lives: links to it by its full URL are its own links too."""
+
+    root: str = "/"  # the site's path on its host, `/` or `/blog/`
+    host: str = ""  # `example.com`, or "" when `base_url` names none
+
+    @classmethod
+    def of(cls, config: Config) -> SiteAddress:
+        return cls(config.root_path, urlsplit(config.base_url).netloc)
+
+
+def resolve(url: str, page: str, address: SiteAddress) -> tuple[str, str] | None:
+    """(path below the site's root, fragment) that `url` on output `page` leads to; None
+    for a link that leaves the site or cannot be checked (another host, `mailto:`)."""
+    parts = urlsplit(url)
+    if parts.scheme or parts.netloc:
+        if parts.scheme.lower() not in ("http", "https", "") or parts.netloc != address.host:
+            return None
+        if not address.host:
+            return None
+    path = unquote(parts.path)
+    fragment = unquote(parts.fragment)
+    if not path:
+        return _folder(page), fragment
+    if path.startswith("/"):
+        if not path.startswith(address.root) and path + "/" != address.root:
+            return None  # elsewhere on the same host, such as another project's site
+        rel = path[len(address.root) :]
+    else:
+        rel = posixpath.normpath(posixpath.join(posixpath.dirname(page), path))
+        if rel == "..":
+            return None
+        rel = "" if rel == "." else rel + ("/" if path.endswith("/") else "")
+        if rel.startswith("../"):
+            return None  # above the site's root: another site on the same host
+    return _folder(rel), fragment
+
+
+def _folder(rel: str) -> str:
+    """A folder's `index.html` named as the folder, so both spellings are one target."""
+    if rel == "index.html" or rel.endswith("/index.html"):
+        return rel.removesuffix("index.html")
+    return rel
+
+
+def target_file(rel: str, files: Collection[str]) -> str | None:
+    """The output that a site path is served from, as static hosts do: a folder's
+    `index.html`, also for a folder named without its trailing slash."""
+    if rel == "" or rel.endswith("/"):
+        key = rel + "index.html"
+        return key if key in files else None
+    if rel in files:
+        return rel
+    key = rel + "/index.html"
+    return key if key in files else None
+
+
+@dataclass(frozen=True)
+class Broken:
+    page: str  # the output holding the link
+    url: str  # as it stands there
+    target: tuple[str, str]  # (site path, fragment) it leads to
+    reason: str
+
+
+@dataclass(frozen=True)
+class LinkReport:
+    broken: tuple[Broken, ...] = ()
+    checked: int = 0  # links to the site itself, counted once per page
+    pages: int = 0
+    external: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # URL → its pages
+
+
+def check_links(
+    pages: Mapping[str, PageLinks],
+    files: Collection[str],
+    address: SiteAddress,
+    made_later: tuple[str, ...] = (),
+) -> LinkReport:
+    """Check every page's links against `files`, the outputs. A target starting with
+    one of `made_later` is taken on trust (the search index, made after the check)."""
+    broken = []
+    checked = 0
+    external: dict[str, list[str]] = {}
+    # Pages share most of their links (the menu, the tags, the stylesheet): each URL is
+    # resolved once per folder it is written in, or once at all when it starts with `/`.
+    known: dict[object, tuple[str, str, str | None] | None] = {}
+    for page, links in pages.items():
+        folder = posixpath.dirname(page)
+        for url in links.urls:
+            memo_key: object = url if url[:1] == "/" and url[:2] != "//" else (folder, url)
+            if url[:1] == "#" or not url:
+                memo_key = (page, url)
+            if memo_key in known:
+                found = known[memo_key]
+            else:
+                target = resolve(url, page, address)
+                if target is None:
+                    found = None
+                elif made_later and target[0].startswith(made_later):
+                    found = (*target, "")  # taken on trust
+                else:
+                    found = (*target, target_file(target[0], files))
+                known[memo_key] = found
+            if found is None:
+                if url[:4].lower() == "http" and urlsplit(url).scheme.lower() in ("http", "https"):
+                    external.setdefault(url, []).append(page)
+                continue
+            checked += 1
+            rel, fragment, key = found
+            if key is None:
+                broken.append(Broken(page, url, (rel, fragment), _missing(rel)))
+            elif key and fragment not in _ALWAYS and not fragment.startswith(":~:"):
+                holder = pages.get(key)
+                if holder is not None and fragment not in holder.ids:
+                    where = "this page" if key == page else f"/{rel}"
+                    reason = f'{where} has no element with id "{fragment}"'
+                    broken.append(Broken(page, url, (rel, fragment), reason))
+    return LinkReport(
+        tuple(broken),
+        checked,
+        len(pages),
+        {url: tuple(on) for url, on in external.items()},
+    )
+
+
+def _missing(rel: str) -> str:
+    if rel.endswith((".md", ".markdown")):
+        return "that is a Markdown file; link to the page it becomes (`/posts/slug/`)"
+    return "nothing is published at this address"
+
+
+def report_digest(pages: Mapping[str, str], files: Iterable[str], address: SiteAddress) -> str:
+    """Of everything a check reads: each page's digest, the outputs' names, the address."""
+    hasher = hashlib.blake2b(digest_size=16)
+    hasher.update(repr(address).encode() + b"\0")
+    for key in sorted(pages):
+        hasher.update(f"{key}\0{pages[key]}\0".encode("utf-8", "surrogatepass"))
+    for key in sorted(files):
+        hasher.update(key.encode("utf-8", "surrogatepass") + b"\0")
+    return hasher.hexdigest()
+
+
+def link_diagnostics(
+    broken: Iterable[Broken], posts: Iterable[Post], address: SiteAddress, what: str = "link"
+) -> list[Diagnostic]:
+    """Each broken link once, told where it was written: at the Markdown file's line for a
+    post's own links (on its page, or in its excerpt and feed entry elsewhere), otherwise
+    as a template's, with the pages it is on."""
+    by_page = {post.path + "index.html": post for post in posts}
+    by_target: dict[tuple[str, str], list[tuple[Post, str, int]]] | None = None
+    found: dict[tuple[str, int | None, str], str] = {}
+    templates: dict[tuple[str, str], list[str]] = {}
+    # A post's own page first: what its links lack is said as seen from there.
+    for item in sorted(broken, key=lambda item: item.page not in by_page):
+        written = _written_by(by_page.get(item.page), item.page, address, rendered=item.url)
+        if not written:
+            if by_target is None:  # made only when a link is broken off its post's page
+                by_target = _by_target(by_page, address)
+            written = by_target.get(item.target, [])
+        for post, url, line in written:
+            found.setdefault((post.source.shown, line, url), item.reason)
+        if not written:
+            templates.setdefault((item.url, item.reason), []).append(item.page)
+    diagnostics = [
+        Diagnostic(path, line, f"broken {what} {url}: {reason}")
+        for (path, line, url), reason in found.items()
+    ]
+    for (url, reason), on in templates.items():
+        pages = f"/{_page_url(on[0])}" + (f" and {len(on) - 1} more" if len(on) > 1 else "")
+        message = f"broken {what} {url} on {pages}: {reason}; a template writes it"
+        diagnostics.append(Diagnostic("templates", None, message))
+    return diagnostics
+
+
+def _written_by(
+    post: Post | None, page: str, address: SiteAddress, rendered: str
+) -> list[tuple[Post, str, int]]:
+    if post is None:
+        return []
+    return [(post, written, line) for written, url, line in post.rendered.links if url == rendered]
+
+
+def _by_target(
+    by_page: Mapping[str, Post], address: SiteAddress
+) -> dict[tuple[str, str], list[tuple[Post, str, int]]]:
+    """Every post's links by where they lead, as seen from its own page."""
+    found: dict[tuple[str, str], list[tuple[Post, str, int]]] = {}
+    for page, post in by_page.items():
+        for written, url, line in post.rendered.links:
+            target = resolve(url, page, address) or (url, "")  # another site's: as it is
+            found.setdefault(target, []).append((post, written, line))
+    return found
+
+
+def _page_url(key: str) -> str:
+    return key.removesuffix("index.html")
