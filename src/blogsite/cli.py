@@ -356,6 +356,9 @@ def _check(args: argparse.Namespace) -> int:
     except BlogsiteError as exc:
         print(exc, file=sys.stderr)
         return 1
+    except Exception as exc:  # noqa: BLE001 - a bug of ours: one line, as build says it
+        print(f"blogsite: internal error: {exc!r}; please report it", file=sys.stderr)
+        return 2
     for notice in result.notices:
         print(f"warning: {notice}", file=sys.stderr)
     for diagnostic in result.diagnostics:

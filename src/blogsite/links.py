@@ -13,7 +13,7 @@ import re
 import sys
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
-from html import unescape
+from html import escape, unescape
 from urllib.parse import unquote, urlsplit
 
 from blogsite.config import Config
@@ -30,7 +30,9 @@ _SCAN = re.compile(
     re.S | re.I,
 )
 _SCRIPT_SRC = re.compile(r"""\ssrc\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))""", re.I)
+_TAG = re.compile(r"""<[a-zA-Z][^\s/>]*(?:[^"'>]|"[^"]*"|'[^']*')*>""")
 _LOC = re.compile(r"<loc>([^<]*)</loc>")
+_WEB = ("http", "https")
 # Fragments every page has: the top of the page (HTML's own rule) and text fragments.
 _ALWAYS = ("", "top")
 
@@ -64,10 +66,14 @@ def _scan_html(text: str, urls: dict[str, None], ids: set[str]) -> None:
         name = match["name"]
         if name is None:
             continue  # a comment
-        # Only inside a tag: the last `<` before the attribute must be after the last `>`.
+        # Only inside a tag: the last `<` before the attribute must be after the last `>`,
+        # or open a tag that reaches past it (a quoted value may hold a `>`).
         start = match.start()
-        if text.rfind("<", 0, start) < text.rfind(">", 0, start):
-            continue
+        opened = text.rfind("<", 0, start)
+        if opened < text.rfind(">", 0, start):
+            tag = _TAG.match(text, opened) if opened >= 0 else None
+            if tag is None or tag.end() <= start:
+                continue
         value = match["dq"] if match["dq"] is not None else match["sq"]
         value = unescape(value if value is not None else match["bare"])
         # Interned: the same few dozen URLs stand on every page, and the build cache then
@@ -93,7 +99,7 @@ class SiteAddress:
 def resolve(url: str, page: str, address: SiteAddress) -> tuple[str, str] | None:
     """(path below the site's root, fragment) that `url` on output `page` leads to; None
     for a link that leaves the site or cannot be checked (another host, `mailto:`)."""
-    parts = urlsplit(url)
+    parts = urlsplit(url)  # ValueError for a malformed URL: the caller reports it
     if parts.scheme or parts.netloc:
         if parts.scheme.lower() not in ("http", "https", "") or parts.netloc != address.host:
             return None
@@ -104,6 +110,9 @@ def resolve(url: str, page: str, address: SiteAddress) -> tuple[str, str] | None
     if not path:
         return _folder(page), fragment
     if path.startswith("/"):
+        # `..` above the host's root stays at the root, as browsers do.
+        path = posixpath.normpath(path) + ("/" if path.endswith("/") else "")
+        path = "/" if path == "//" else path
         if not path.startswith(address.root) and path + "/" != address.root:
             return None  # elsewhere on the same host, such as another project's site
         rel = path[len(address.root) :]
@@ -170,12 +179,16 @@ def check_links(
         folder = posixpath.dirname(page)
         for url in links.urls:
             memo_key: object = url if url[:1] == "/" and url[:2] != "//" else (folder, url)
-            if url[:1] == "#" or not url:
+            if url[:1] in ("#", "?", ""):  # the page itself
                 memo_key = (page, url)
             if memo_key in known:
                 found = known[memo_key]
             else:
-                target = resolve(url, page, address)
+                try:
+                    target = resolve(url, page, address)
+                except ValueError:
+                    broken.append(Broken(page, url, (url, ""), "not a valid URL"))
+                    continue
                 if target is None:
                     found = None
                 elif made_later and target[0].startswith(made_later):
@@ -184,7 +197,7 @@ def check_links(
                     found = (*target, target_file(target[0], files))
                 known[memo_key] = found
             if found is None:
-                if url[:4].lower() == "http" and urlsplit(url).scheme.lower() in ("http", "https"):
+                if url[:4].lower() == "http" and url.split(":", 1)[0].lower() in _WEB:
                     external.setdefault(url, []).append(page)
                 continue
             checked += 1
@@ -239,6 +252,9 @@ def link_diagnostics(
             if by_target is None:  # made only when a link is broken off its post's page
                 by_target = _by_target(by_page, address)
             written = by_target.get(item.target, [])
+            if not item.page.endswith(".xml"):  # a listing: the posts whose excerpt has it
+                needle = escape(item.url, quote=False)
+                written = [w for w in written if needle in w[0].excerpt]
         for post, url, line in written:
             found.setdefault((post.source.shown, line, url), item.reason)
         if not written:
@@ -269,7 +285,10 @@ def _by_target(
     found: dict[tuple[str, str], list[tuple[Post, str, int]]] = {}
     for page, post in by_page.items():
         for written, url, line in post.rendered.links:
-            target = resolve(url, page, address) or (url, "")  # another site's: as it is
+            try:
+                target = resolve(url, page, address) or (url, "")  # another site's: as it is
+            except ValueError:
+                target = (url, "")  # not a URL at all
             found.setdefault(target, []).append((post, written, line))
     return found
 

@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from html import escape, unescape
 from html.parser import HTMLParser
 from typing import Any
-from urllib.parse import unquote, urljoin, urlsplit
+from urllib.parse import unquote
 
 from markdown_it import MarkdownIt
 from markdown_it.renderer import RendererHTML
@@ -32,6 +32,7 @@ from blogsite.highlight import highlight_block
 from blogsite.mathml import MathError, render_inline_pieces, render_math
 from blogsite.model import Heading, MarkupSettings, Rendered
 from blogsite.text import Piece, count_units, is_cjk, plain_text, summarize
+from blogsite.urls import absolutize
 
 MORE_MARKER = "<!--more-->"
 ADMONITIONS = ("note", "tip", "warning")
@@ -382,31 +383,52 @@ _RAW_URL = re.compile(r"""\s(?:href|src)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>
 def _link_lines(state: StateCore) -> None:
     """Note each link's and image's URL as written, with its line, for the link checker:
     Markdown links as tokens (their URL is read after later rules rewrite it), raw HTML's
-    as text."""
+    as text. Each is looked up in its block's source, in order, for its own line and its
+    spelling there (before markdown-it percent-encodes it)."""
     first = state.env.get("first_line", 1)
     noted, raw = state.env.setdefault("links", []), []
+    src = state.src
+    starts = [0, *(i + 1 for i, c in enumerate(src) if c == "\n")]
     for token in state.tokens:
         if not token.map:
             continue
-        line = first + token.map[0]
+        begin, end = (starts[n] if n < len(starts) else len(src) for n in token.map)
+        block = _Block(src[begin:end], first + token.map[0])
         if token.type == "html_block":
-            raw += _raw_links(token.content, line)
+            raw += _raw_links(token.content, block.line)
         for child in token.children or ():
             attr = _URL_ATTR.get(child.type)
             value = child.attrGet(attr) if attr else None
             if attr and isinstance(value, str):
-                noted.append((child, attr, value, line))
+                noted.append((child, attr, *block.find(unquote(value), value)))
             elif child.type == "html_inline":
-                raw += _raw_links(child.content, line)
+                raw += _raw_links(child.content, block.find(child.content)[1])
             elif child.type in ("softbreak", "hardbreak"):
-                line += 1
+                block.breaks += 1
     state.env["raw_links"] = tuple(raw)
+
+
+class _Block:
+    """A block's source, read from the start in order: where each of its links stands."""
+
+    def __init__(self, text: str, line: int) -> None:
+        self.text, self.line, self.cursor, self.breaks = text, line, 0, 0
+
+    def find(self, *spellings: str) -> tuple[str, int]:
+        """The first of `spellings` found after the last one found, and its line."""
+        for spelling in spellings:
+            at = self.text.find(spelling, self.cursor) if spelling else -1
+            if at >= 0:
+                self.cursor = at + len(spelling)
+                return spelling, self.line + self.text.count("\n", 0, at)
+        # Not in the block: the URL of a reference link, defined elsewhere.
+        return spellings[0], self.line + self.breaks
 
 
 def _raw_links(html: str, line: int) -> list[tuple[str, str, int]]:
     found = []
     for match in _RAW_URL.finditer(html):
-        url = unescape(next(g for g in match.groups() if g is not None))
+        url = unescape(next(g for g in match.groups() if g is not None)).strip()
         found.append((url, url, line + html.count("\n", 0, match.start())))
     return found
 
@@ -420,13 +442,6 @@ def _site_links(root: str) -> Any:
                 token.attrSet(attr, root + value[1:])
 
     return rule
-
-
-def _resolve_relative(tokens: Sequence[Token], page_url: str) -> None:
-    """Resolve relative links and images against the page, for HTML shown on other pages."""
-    for token, attr, value in _links(tokens):
-        if value and not value.startswith("/") and not urlsplit(value).scheme:
-            token.attrSet(attr, urljoin(page_url, value))
 
 
 # --- headings ------------------------------------------------------------------------------
@@ -596,7 +611,6 @@ def _excerpt_html(md: MarkdownIt, tokens: Sequence[Token], env: dict[str, Any]) 
     more = _more_index(tokens)
     if more is None:
         return None
-    _resolve_relative(tokens[:more], env["url"])
     for token in tokens[:more]:
         if token.type == "heading_open" and token.attrs:
             token.attrs.pop("id", None)
@@ -604,7 +618,9 @@ def _excerpt_html(md: MarkdownIt, tokens: Sequence[Token], env: dict[str, Any]) 
             token.children = [c for c in token.children if c.type != "footnote_ref"]
     html = md.renderer.render(tokens[:more], md.options, env)
     # Raw HTML opened above the marker and closed below it would swallow the index page.
-    return html if html.strip() and is_balanced(html) else None
+    if not html.strip() or not is_balanced(html):
+        return None
+    return absolutize(html, env["url"])  # raw HTML's links and images too
 
 
 _VOID = frozenset(
