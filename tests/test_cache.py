@@ -731,30 +731,48 @@ def test_the_math_font_cut_does_not_depend_on_the_clock(make_site) -> None:
     assert [rel for rel in first if first[rel] != second[rel]] == []  # ...and byte for byte
 
 
+def edit_static(site: Site) -> None:
+    site.write("static/notes.txt", "second!\n")
+
+
+@pytest.mark.parametrize("edit", [edit_static, edit_title], ids=["one file", "many files"])
 def test_an_edit_that_fails_to_write_leaves_the_last_build_whole(
-    make_site, monkeypatch: pytest.MonkeyPatch
+    make_site, monkeypatch: pytest.MonkeyPatch, edit: Callable[[Site], None]
 ) -> None:
-    """Few files change, so they are written beside their places and renamed in; if
-    writing one fails, none is renamed, and no half-written file is left behind."""
+    """One changed file is written beside its place and renamed in; more go into a fresh
+    folder swapped in whole. If writing fails, the last build stays as it was, and no
+    half-written file is left behind."""
     site = make_site(six_posts())
     build_here(site)
     files, stats = files_of(site.public), stats_of(site.public)
-    edit_title(site)
-    real, calls = Path.write_bytes, []
+    edit(site)
+    real_write, real_copy, calls = Path.write_bytes, shutil.copyfile, []
 
-    def failing(self: Path, data: bytes) -> int:
-        if ".blogsite-" in self.name:
-            calls.append(self)
-            if len(calls) == 2:
-                raise OSError(28, "No space left on device", str(self))
-        return real(self, data)
+    def full(target: Path) -> None:
+        calls.append(Path(target))
+        raise OSError(28, "No space left on device", str(target))
 
-    monkeypatch.setattr(Path, "write_bytes", failing)
+    def failing_write(self: Path, data: bytes) -> int:
+        if self.suffix == ".html" or ".write-" in self.name:
+            full(self)
+        return real_write(self, data)
+
+    def failing_copy(source: object, target: object, **kwargs: object) -> object:
+        if ".write-" in Path(str(target)).name:
+            full(Path(str(target)))
+        return real_copy(source, target, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Path, "write_bytes", failing_write)
+    monkeypatch.setattr(shutil, "copyfile", failing_copy)
     with pytest.raises(blogsite.build.OutputError, match="No space left"):
         build_here(site)
-    assert len(calls) == 2  # it did write the changed pages in place, one by one
+    in_place = all(".write-" in path.name for path in calls)
+    assert calls and in_place == (edit is edit_static)
     assert files_of(site.public) == files and stats_of(site.public) == stats
     assert not [p for p in site.public.rglob("*") if ".blogsite-" in p.name]
+    assert sorted(p.name for p in site.public.parent.iterdir() if ".public." in p.name) == [
+        ".public.blogsite-files"
+    ]
     monkeypatch.undo()
     assert build_here(site).written == len(differing(files, files_of(site.public)))
     assert files_of(site.public) == fresh_build(site, "fresh")

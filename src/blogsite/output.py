@@ -155,21 +155,22 @@ def write_outputs(
     return Written(written, unchanged, tuple(unlisted))
 
 
-# A build that changes at most this share of the files (or `_FEW` files) replaces them one
-# by one in the output folder: relinking thousands of unchanged files into a fresh folder
-# would cost more than the edit. Every file is still replaced in one rename.
-_FEW, _FEW_SHARE = 64, 0.1
+# A build that changes one file replaces just that file, in one rename: relinking thousands
+# of unchanged files into a fresh folder would cost more than the edit. Two renames could
+# be interrupted between them and leave half of each build, so more changes than this go
+# through a fresh folder that is swapped in whole.
+_FEW = 1
 
 
 def _few_changes(
     output: Path, outputs: Mapping[str, Output], kept: set[str], record: dict[str, Any]
 ) -> bool:
-    """Whether the changes are few, and each a plain file put or removed where a file
+    """Whether there is at most one change, a plain file put or removed where a file
     was or a folder is (no file turning into a folder or back)."""
     listed = {name for name in record["files"] if isinstance(name, str)}
     changed = [rel for rel in outputs if rel not in kept]
     removed = listed - set(outputs)
-    if len(changed) + len(removed) > max(_FEW, int(len(outputs) * _FEW_SHARE)):
+    if len(changed) + len(removed) > _FEW:
         return False
     if not isinstance(record.get("sums"), dict) or not output.is_dir():
         return False
@@ -193,8 +194,8 @@ def _update_in_place(
     sums: Mapping[str, str],
     digests: Mapping[str, str],
 ) -> Written:
-    """Write the changed files beside their places, then rename each into place: a failure
-    while writing leaves the last build as it was."""
+    """Write the changed file beside its place, then rename it in (or remove the file that
+    went): a failure or a kill at any point leaves the last build or the new one."""
     listed = {name for name in record["files"] if isinstance(name, str)}
     changed = sorted(rel for rel in outputs if rel not in kept)
     fresh: list[tuple[Path, Path]] = []
@@ -202,7 +203,9 @@ def _update_in_place(
         for rel in changed:
             target = output / rel
             target.parent.mkdir(parents=True, exist_ok=True)
-            temporary = target.with_name(f".{target.name}.blogsite-{os.getpid()}")
+            # Beside the output folder, not in it: a kill before the rename must not leave
+            # a stray file in the site. `_recover` removes it.
+            temporary = output.parent / f".{output.name}.write-{os.getpid()}"
             content = outputs[rel]
             if isinstance(content, Path):
                 shutil.copyfile(content, temporary)
@@ -216,7 +219,15 @@ def _update_in_place(
     # Claim the old and new files while both may be there, as the swap does.
     _write_manifest(output, set(outputs) | listed, {})
     for temporary, target in fresh:
-        os.replace(temporary, target)
+        try:
+            os.replace(temporary, target)
+        except OSError as exc:
+            if exc.errno != errno.EXDEV:
+                raise
+            # The output folder is a mount point of its own: rename within it instead.
+            nearby = target.with_name(f".{target.name}.blogsite-{os.getpid()}")
+            shutil.move(temporary, nearby)
+            os.replace(nearby, target)
     for rel in sorted(listed - set(outputs)):
         gone = output / rel
         gone.unlink(missing_ok=True)
@@ -488,6 +499,8 @@ def _recover(output: Path) -> None:
     for stale in [*output.parent.glob(f".{output.name}.new-*"), *leftovers]:
         if stale.exists():
             shutil.rmtree(stale, ignore_errors=True)
+    for stale in output.parent.glob(f".{output.name}.write-*"):  # see `_update_in_place`
+        stale.unlink(missing_ok=True)
     # A manifest whose writing was interrupted before its rename.
     for stale in output.parent.glob(f"{manifest_path(output).name}.*"):
         stale.unlink(missing_ok=True)

@@ -7,8 +7,11 @@ order the bodies were given, so a build's bytes do not depend on the number of w
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
+import signal
+import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -71,7 +74,7 @@ def render_all(
     context = multiprocessing.get_context("fork")
     chunk = max(1, min(32, len(jobs) // (workers * 4)))
     with ProcessPoolExecutor(
-        workers, mp_context=context, initializer=_start, initargs=(settings,)
+        workers, mp_context=context, initializer=_start, initargs=(os.getpid(), settings)
     ) as pool:
         done = []
         for batch in pool.map(_render_batch, _batches(jobs, chunk)):
@@ -95,7 +98,7 @@ def forked_map(function: Callable[[int], T], count: int, workers: int) -> list[T
     chunks = [range(start, min(start + size, count)) for start in range(0, count, size)]
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(
-        workers, mp_context=context, initializer=_keep, initargs=(function,)
+        workers, mp_context=context, initializer=_keep, initargs=(os.getpid(), function)
     ) as pool:
         return [result for chunk in pool.map(_call_kept, chunks) for result in chunk]
 
@@ -104,8 +107,9 @@ def forked_map(function: Callable[[int], T], count: int, workers: int) -> list[T
 _kept: Callable[[int], Any] | None = None
 
 
-def _keep(function: Callable[[int], Any]) -> None:
+def _keep(parent: int, function: Callable[[int], Any]) -> None:
     global _kept  # per-process state of a pool worker, set once
+    die_with(parent)
     _kept = function
 
 
@@ -120,7 +124,12 @@ def in_background(function: Callable[..., T], *args: object) -> Callable[[], T]:
     unsafe, and the call runs when its result is asked for."""
     if threading.active_count() > 1 or "fork" not in multiprocessing.get_all_start_methods():
         return lambda: function(*args)
-    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
+    pool = ProcessPoolExecutor(
+        1,
+        mp_context=multiprocessing.get_context("fork"),
+        initializer=die_with,
+        initargs=(os.getpid(),),
+    )
     future = pool.submit(function, *args)
 
     def result() -> T:
@@ -132,6 +141,22 @@ def in_background(function: Callable[..., T], *args: object) -> Callable[[], T]:
     return result
 
 
+def die_with(parent: int) -> None:
+    """Make this worker end when `parent` does. A build killed outright (SIGKILL, out of
+    memory) cannot stop its workers, and an orphaned worker would wait for work forever,
+    holding the terminal's or a caller's pipes open. Linux only; elsewhere a no-op."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return
+    pr_set_pdeathsig = 1
+    prctl(pr_set_pdeathsig, signal.SIGKILL)
+    if os.getppid() != parent:  # it died before the call above: nothing will signal
+        os._exit(1)
+
+
 def _batches(jobs: Sequence[Job], size: int) -> Iterator[Sequence[Job]]:
     for start in range(0, len(jobs), size):
         yield jobs[start : start + size]
@@ -141,9 +166,10 @@ def _batches(jobs: Sequence[Job], size: int) -> Iterator[Sequence[Job]]:
 _worker: tuple[MarkdownParser, MarkupSettings] | None = None
 
 
-def _start(settings: MarkupSettings) -> None:
+def _start(parent: int, settings: MarkupSettings) -> None:
     from blogsite.markup import make_markdown
 
+    die_with(parent)
     global _worker
     _worker = (make_markdown(settings), settings)
 
