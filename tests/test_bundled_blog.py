@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import html5lib
 import pytest
 from bs4 import BeautifulSoup
 from conftest import REPO
@@ -42,7 +43,7 @@ def built(
         else:
             shutil.copy(source, site / name)
     result = subprocess.run(
-        [sys.executable, "-m", "blogsite", "build", "--source", str(site)],
+        [sys.executable, "-m", "blogsite", "build", "--strict", "--source", str(site)],
         capture_output=True,
         text=True,
         timeout=300,
@@ -59,9 +60,20 @@ def entries(page: BeautifulSoup) -> list[str]:
 
 
 def test_build_is_clean(built) -> None:
+    """Built with --strict: no math error, no broken link or anchor, no warning at all."""
     _public, result = built
     assert result.returncode == 0, result.stderr
     assert result.stderr == "", "the bundled blog must build without warnings"
+
+
+def test_every_page_parses_as_html5_without_an_error(built) -> None:
+    public, _result = built
+    pages = sorted(public.rglob("*.html"))
+    assert len(pages) > 40
+    for page in pages:
+        parser = html5lib.HTMLParser(namespaceHTMLElements=False)
+        parser.parse(page.read_text(encoding="utf-8"))
+        assert parser.errors == [], (page, parser.errors[:5])
 
 
 def test_page_one_is_the_twelve_notes_in_order(built) -> None:

@@ -6,14 +6,17 @@ Fixed seed (derandomize) and a bounded number of examples, so CI time is fixed."
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, datetime
 from html.parser import HTMLParser
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import html5lib
+from bs4 import BeautifulSoup
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from markup_helpers import render
+from markup_helpers import formulas, render
 
 from blogsite.content import parse_front_matter
 from blogsite.errors import BlogsiteError
@@ -68,13 +71,62 @@ PIECES = st.sampled_from(
 )  # fmt: skip
 
 
+def html5_errors(html: str) -> list[object]:
+    """What an HTML5 parser (html5lib, as browsers parse) finds wrong in a fragment."""
+    parser = html5lib.HTMLParser(namespaceHTMLElements=False)
+    parser.parseFragment(html, container="div")
+    return list(parser.errors)
+
+
+# The author's own HTML (`<b>`, `</b>`, or `<` and `>` pieces that meet as a tag) is kept
+# as written, right or wrong; everything else the renderer writes must be faultless.
+RAW_HTML = re.compile(r"<(?!!--more-->)[a-zA-Z/!?]")
+
+
 @PROPERTY
 @given(st.lists(PIECES, max_size=40).map("".join))
 def test_any_body_renders_to_balanced_html(body: str) -> None:
     rendered = render(body)  # never raises: math errors are diagnostics
-    raw_html = "<b>" in body or "</b>" in body  # the author's own HTML is kept as written
+    raw_html = bool(RAW_HTML.search(body))
     for html in (rendered.html, rendered.more_html or "", rendered.auto_summary_html):
-        assert raw_html or balanced(html), (body, html)
+        if not raw_html:
+            assert balanced(html), (body, html)
+            assert html5_errors(html) == [], (body, html, html5_errors(html))
+
+
+def test_the_html5_check_sees_what_a_browser_would_repair() -> None:
+    assert html5_errors("<p>a <em>b</em> &amp; <math><mi>x</mi></math></p>") == []
+    assert html5_errors("<p><em>a</p></em>") != []
+    assert html5_errors("<p>a &notanentity b <div></span>") != []
+
+
+# Long prose with entities, inline and display math, and code: the automatic excerpt
+# must cut it between pieces, never inside one.
+PROSE = st.sampled_from(
+    [
+        "中文句子，写得长一些才会被截断。", "Some English words here. ", "$x^2+y^2$",
+        "$\\frac{a}{b}$", "&amp;", "&lt;", "&#x4e2d;", "&copy;", "A&B", "`a<b>&c`", "**粗体**",
+        "\n\n", "\n\n$$\\sum_i x_i$$\n\n", "[链接](/a/)", "这是一个很长很长的句子" * 3,
+    ]
+)  # fmt: skip
+
+
+@PROPERTY
+@given(st.lists(PROSE, min_size=1, max_size=60).map("".join))
+def test_an_excerpt_never_cuts_a_tag_an_entity_or_a_formula(body: str) -> None:
+    rendered = render(body)
+    summary = rendered.auto_summary_html
+    assert html5_errors(summary) == [], (body, summary)
+    assert balanced(summary), (body, summary)
+    # Every `&` starts a whole entity.
+    assert all(
+        re.match(r"&(?:#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);", summary[m.start() :])
+        for m in re.finditer("&", summary)
+    ), (body, summary)
+    # Every formula shown is one of the post's own formulas, whole.
+    whole = {str(f) for f in formulas(BeautifulSoup(rendered.html, "html.parser"))}
+    for formula in formulas(BeautifulSoup(summary, "html.parser")):
+        assert str(formula) in whole, (body, str(formula))
 
 
 def test_the_balance_check_sees_a_misnested_or_unclosed_element() -> None:
@@ -129,8 +181,6 @@ def test_any_title_or_tag_keeps_every_output_well_formed(
 ) -> None:
     from xml.etree import ElementTree
 
-    from bs4 import BeautifulSoup
-
     from blogsite.build import BuildOptions, build
 
     site = tmp_path_factory.mktemp("names")
@@ -147,6 +197,9 @@ def test_any_title_or_tag_keeps_every_output_well_formed(
     for page in public.rglob("*.html"):
         html = page.read_text(encoding="utf-8")
         assert balanced(html), page
+        parser = html5lib.HTMLParser(namespaceHTMLElements=False)
+        parser.parse(html)
+        assert parser.errors == [], (page, parser.errors)
         for script in BeautifulSoup(html, "html.parser").select(
             'script[type="application/ld+json"]'
         ):
