@@ -282,6 +282,33 @@ def test_http_details(preview: Preview) -> None:
     assert status == 200 and body == b"" and int(headers["content-length"]) > 0
 
 
+def test_head_of_the_events_stream_is_headers_only(preview: Preview) -> None:
+    status, headers, body = request(preview, EVENTS_PATH, method="HEAD")
+    assert status == 200 and body == b""
+    assert headers["content-type"].startswith("text/event-stream")
+
+
+def test_a_burst_of_connections_is_not_dropped(preview: Preview) -> None:
+    """More connections at once than socketserver's default backlog of 5: none is dropped
+    to wait for the client's retry a second later."""
+    count = 64
+    barrier, took = threading.Barrier(count), []
+
+    def fetch() -> None:
+        barrier.wait()
+        started = time.monotonic()
+        status, _, _ = request(preview, "/css/style.css")
+        took.append((status, time.monotonic() - started))
+
+    threads = [threading.Thread(target=fetch) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert len(took) == count and {status for status, _ in took} == {200}
+    assert max(seconds for _, seconds in took) < 0.9, sorted(s for _, s in took)[-5:]
+
+
 @pytest.mark.parametrize(
     "path",
     [

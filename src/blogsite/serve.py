@@ -10,6 +10,8 @@ import errno
 import json
 import mimetypes
 import re
+import select
+import socket
 import sys
 import threading
 import time
@@ -208,6 +210,8 @@ class PreviewHandler(BaseHTTPRequestHandler):
 
     server: PreviewServer
     protocol_version = "HTTP/1.1"
+    # A kept-alive connection left idle this long is closed, so it does not hold a thread.
+    timeout = 60
 
     def do_GET(self) -> None:
         self._answer(send_body=True)
@@ -221,7 +225,10 @@ class PreviewHandler(BaseHTTPRequestHandler):
     def _answer(self, send_body: bool) -> None:
         path = urlsplit(self.path).path
         if path == EVENTS_PATH:
-            self._events()
+            if send_body:
+                self._events()
+            else:  # a HEAD gets the headers of the stream, not the stream
+                self._send(HTTPStatus.OK, b"", "text/event-stream; charset=utf-8", False)
             return
         if path == SCRIPT_PATH:
             self._send(HTTPStatus.OK, SCRIPT, "text/javascript; charset=utf-8", send_body)
@@ -288,16 +295,29 @@ class PreviewHandler(BaseHTTPRequestHandler):
             self.wfile.write(f"data: {snapshot.state_json()}\n\n".encode())
             self.wfile.flush()
             seen = max(seen, snapshot.epoch)
-            while not live.stopping:
-                snapshot = live.wait_change(seen, KEEPALIVE_SECONDS)
+            quiet = 0.0
+            while not live.stopping and not self._client_gone():
+                # Woken each second to notice a closed tab at once: its thread and socket
+                # go then, not at the next write that fails.
+                snapshot = live.wait_change(seen, 1.0)
                 if snapshot.epoch > seen:
                     self.wfile.write(f"data: {snapshot.state_json()}\n\n".encode())
-                    seen = snapshot.epoch
-                else:
+                    seen, quiet = snapshot.epoch, 0.0
+                elif (quiet := quiet + 1.0) >= KEEPALIVE_SECONDS:
                     self.wfile.write(b": keep-alive\n\n")
+                    quiet = 0.0
                 self.wfile.flush()
         except (BrokenPipeError, ConnectionResetError, TimeoutError, OSError):
             return
+
+    def _client_gone(self) -> bool:
+        """Whether the tab closed its end: a stream's client never sends, so a readable
+        socket with nothing to read is one that was closed."""
+        try:
+            readable, _, _ = select.select([self.connection], [], [], 0)
+            return bool(readable) and self.connection.recv(1, socket.MSG_PEEK) == b""
+        except (OSError, ValueError):
+            return True
 
 
 SCRIPT = files("blogsite").joinpath("livereload.js").read_bytes()
@@ -305,6 +325,9 @@ SCRIPT = files("blogsite").joinpath("livereload.js").read_bytes()
 
 class PreviewServer(ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver's default of 5 drops connections a page's burst of requests opens at
+    # once, and the browser retries them a second later.
+    request_queue_size = 128
     allow_reuse_address = False  # a busy port must fail, so we can say so
 
     def __init__(
