@@ -376,6 +376,7 @@ def _links(tokens: Sequence[Token]) -> Iterator[tuple[Token, str, str]]:
                 yield child, attr, value
 
 
+_NEWLINE = re.compile("\n")
 # A URL attribute in raw HTML; the Markdown's own HTML is read by the link checker the same way.
 _RAW_URL = re.compile(r"""\s(?:href|src)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))""", re.I)
 
@@ -388,10 +389,12 @@ def _link_lines(state: StateCore) -> None:
     first = state.env.get("first_line", 1)
     noted, raw = state.env.setdefault("links", []), []
     src = state.src
-    starts = [0, *(i + 1 for i, c in enumerate(src) if c == "\n")]
+    starts: list[int] = []
     for token in state.tokens:
-        if not token.map:
+        if not token.map or not (token.children or token.type == "html_block"):
             continue
+        if not starts:  # where each line begins, found once and only if needed
+            starts = [0, *(match.end() for match in _NEWLINE.finditer(src))]
         begin, end = (starts[n] if n < len(starts) else len(src) for n in token.map)
         block = _Block(src[begin:end], first + token.map[0])
         if token.type == "html_block":
