@@ -200,12 +200,12 @@ def _update_in_place(
     changed = sorted(rel for rel in outputs if rel not in kept)
     fresh: list[tuple[Path, Path]] = []
     try:
-        for rel in changed:
+        for n, rel in enumerate(changed):
             target = output / rel
             target.parent.mkdir(parents=True, exist_ok=True)
             # Beside the output folder, not in it: a kill before the rename must not leave
             # a stray file in the site. `_recover` removes it.
-            temporary = output.parent / f".{output.name}.write-{os.getpid()}"
+            temporary = output.parent / f".{output.name}.write-{os.getpid()}-{n}"
             content = outputs[rel]
             if isinstance(content, Path):
                 shutil.copyfile(content, temporary)
