@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -18,7 +19,7 @@ from blogsite.assemble import assemble
 from blogsite.cache import Stored, bytecode_dir
 from blogsite.cache import load as load_cache
 from blogsite.cache import save as save_cache
-from blogsite.config import Config, load_config, with_base_url
+from blogsite.config import CONFIG_NAME, Config, load_config, with_base_url
 from blogsite.content import (
     CONTENT_DIR,
     discover,
@@ -27,6 +28,7 @@ from blogsite.content import (
     parse_front_matter,
 )
 from blogsite.errors import (
+    BuildErrors,
     ContentError,
     Diagnostic,
     OutputError,
@@ -52,6 +54,7 @@ from blogsite.links import (
     report_digest,
     scan_page,
 )
+from blogsite.mathml import MathError, render_math
 from blogsite.model import (
     FrontMatter,
     MarkupSettings,
@@ -92,7 +95,7 @@ NO_JEKYLL = ".nojekyll"
 # Names of the derived outputs in the build's record (digests of what they were made from).
 SEARCH = "search"
 # Bump when the Markdown step's output changes for the same input, to invalidate caches.
-MARKUP_VERSION = "8"
+MARKUP_VERSION = "9"
 
 
 @dataclass(frozen=True)
@@ -359,8 +362,12 @@ def build_site(
     source_dir = options.source
     config = with_base_url(load_config(source_dir), options.base_url)
     settings = MarkupSettings(
-        summary_length=config.summary_length, language=config.language, root_path=config.root_path
+        summary_length=config.summary_length,
+        language=config.language,
+        root_path=config.root_path,
+        macros=config.math_macros,
     )
+    _check_macros(config, source_dir)
     now = options.now or datetime.now(config.tzinfo)
     used_keys: set[str] = set()
     sources = discover(source_dir)
@@ -421,6 +428,21 @@ def build_site(
         digests=digests,
         links=links,
     )
+
+
+def _check_macros(config: Config, source_dir: Path) -> None:
+    """Each site macro must expand to TeX that converts, or no formula that uses it will."""
+    errors = []
+    for name, body in config.math_macros:
+        # Given as many arguments as its TeX asks for (`#1` … `#9`).
+        count = max((int(n) for n in re.findall(r"#([1-9])", body)), default=0)
+        try:
+            render_math(f"\\{name}" + "{x}" * count, False, config.math_macros)
+        except MathError as exc:
+            message = f"math macro `\\{name}` ({body!r}): {exc.message.rstrip('.')}; fix its TeX"
+            errors.append(Diagnostic(source_dir / CONFIG_NAME, config.math_line, message))
+    if errors:
+        raise BuildErrors(errors)
 
 
 class _Outputs:

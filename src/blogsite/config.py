@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -30,6 +30,9 @@ class Config:
     timezone: str = "UTC"
     index_heading: str = "Latest updates"
     summary_length: int = 150
+    # `math: {macros: {RR: "\\mathbb{R}"}}`: TeX macros for every formula of the site.
+    math_macros: tuple[tuple[str, str], ...] = ()
+    math_line: int | None = field(default=None, compare=False)  # where `math:` stands
 
     @property
     def tzinfo(self) -> ZoneInfo:
@@ -42,7 +45,11 @@ class Config:
         return f"/{stripped}/" if stripped else "/"
 
 
-_TYPES: dict[str, type] = {f.name: type(f.default) for f in fields(Config)}
+_TYPES: dict[str, type] = {
+    f.name: type(f.default) for f in fields(Config) if not f.name.startswith("math_")
+}
+_TYPES["math"] = dict
+_MACRO_NAME = re.compile(r"[A-Za-z]+")
 
 
 def load_config(site_dir: Path) -> Config:
@@ -71,6 +78,10 @@ def make_config(data: dict[str, Any], lines: dict[str, int], path: Path | str) -
             hint = f"did you mean `{close[0]}`?" if close else f"valid keys: {', '.join(_TYPES)}"
             raise ConfigError(path, line, f"unknown key `{key}`; {hint}")
         expected = _TYPES[key]
+        if key == "math":
+            values["math_macros"] = _math_macros(value, path, line)
+            values["math_line"] = line
+            continue
         if expected is int and (isinstance(value, bool) or not isinstance(value, int)):
             raise ConfigError(
                 path, line, f"`{key}` must be a whole number, not {value!r}; {_EXAMPLES[key]}"
@@ -90,6 +101,29 @@ def make_config(data: dict[str, Any], lines: dict[str, int], path: Path | str) -
             except ValueError as exc:
                 raise ConfigError(path, lines.get(key), f"{exc}; {_EXAMPLES[key]}") from None
     return Config(**values)
+
+
+def _math_macros(value: Any, path: Path | str, line: int | None) -> tuple[tuple[str, str], ...]:
+    """`math: {macros: {name: TeX}}` → ((name, TeX), …); a name may be written `\\name`."""
+    example = 'write it like `math: {macros: {RR: "\\\\mathbb{R}"}}`'
+    if value is None:
+        return ()
+    if not isinstance(value, dict) or set(value) - {"macros"}:
+        raise ConfigError(path, line, f"`math` takes one key, `macros`; {example}")
+    macros = value.get("macros") or {}
+    if not isinstance(macros, dict):
+        raise ConfigError(path, line, f"`math: macros` must be a mapping; {example}")
+    found = []
+    for name, body in macros.items():
+        bare = str(name).removeprefix("\\")
+        if not _MACRO_NAME.fullmatch(bare):
+            raise ConfigError(
+                path, line, f"math macro name {name!r} must be letters only; {example}"
+            )
+        if not isinstance(body, str | int | float) or isinstance(body, bool):
+            raise ConfigError(path, line, f"math macro `\\{bare}` must be TeX text; {example}")
+        found.append((bare, str(body)))
+    return tuple(found)
 
 
 def check_base_url(value: str) -> str:

@@ -29,7 +29,7 @@ from mdit_py_plugins.tasklists import tasklists_plugin
 from blogsite.errors import Diagnostic
 from blogsite.fonts import math_text
 from blogsite.highlight import highlight_block
-from blogsite.mathml import MathError, render_inline_pieces, render_math
+from blogsite.mathml import MathError, render_batch, render_inline_pieces, render_math
 from blogsite.model import Heading, MarkupSettings, Rendered
 from blogsite.text import Piece, count_units, is_cjk, plain_text, summarize
 from blogsite.urls import absolutize
@@ -85,6 +85,9 @@ def make_markdown(settings: MarkupSettings) -> MarkdownIt:
     md.core.ruler.after("inline", "display_math_paragraph", _display_math_paragraph)
     md.core.ruler.after("display_math_paragraph", "math_lines", _math_lines)
     md.core.ruler.after("math_lines", "math_punctuation", _math_punctuation)
+    md.inline.ruler.before("escape", "equation_ref", _equation_ref)
+    md.core.ruler.after("math_punctuation", "math_batch", _math_batch)
+    md.add_render_rule("equation_ref", _render_equation_ref)
     md.core.ruler.push("lone_images", _lone_images)
     md.core.ruler.push("link_lines", _link_lines)
     if settings.root_path != "/":
@@ -132,6 +135,7 @@ def render_markdown(
         "url": url,
         "images": images or {},
         "links": [],
+        "macros": settings.macros,
     }
     tokens = md.parse(body, env)
     # Read before the excerpt's render resolves relative links in place.
@@ -167,7 +171,8 @@ def render_markdown(
     more_html = _excerpt_html(md, tokens, env)
     # Rendering the excerpt and TOC again may repeat a math diagnostic; keep each once.
     diagnostics = tuple(dict.fromkeys(env["diagnostics"]))
-    summary = summarize(paragraphs, settings.summary_length)
+    # Shown on other pages: its links (an `\eqref` in a formula) lead to this one.
+    summary = absolutize(summarize(paragraphs, settings.summary_length), url)
     return Rendered(
         html=html,
         more_html=more_html,
@@ -250,7 +255,7 @@ def _math_lines(state: StateCore) -> None:
             continue
         line = token.map[0]
         for child in token.children:
-            if child.type in _MATH_TYPES:
+            if child.type in _MATH_TYPES or child.type == "equation_ref":
                 child.meta["line"] = line
             unclosed = child.meta.get("unclosed") or (
                 "$$" if child.type == "text" and "$$" in child.content else None
@@ -274,7 +279,13 @@ def _render_math_token(
     tex = token.content
     block = token.type in ("math_block", "math_block_label", "amsmath")
     try:
-        html = _converted(tex.strip(), display or block, token.meta, env)
+        if "batch" in token.meta:  # converted with the rest of the post, see `_math_batch`
+            found = token.meta["batch"]
+            if isinstance(found, MathError):
+                raise found
+            html = found if display or block else _inline_math([found], token.meta)
+        else:
+            html = _converted(tex.strip(), display or block, token.meta, env)
     except MathError as exc:
         line = token.meta.get("line", token.map[0] if token.map else 0)
         if exc.offset is not None:
@@ -301,9 +312,13 @@ def _converted(tex: str, display: bool, meta: dict[str, Any], env: dict[str, Any
     render the same formulas again."""
     key = (tex, display, meta.get("before", ""), meta.get("after", ""))
     memo = env.setdefault("math_memo", {})
+    macros = env.get("macros", ())
     if key not in memo:
         try:
-            memo[key] = render_math(tex, True) if display else _inline_math(tex, meta)
+            if display:
+                memo[key] = render_math(tex, True, macros)
+            else:
+                memo[key] = _inline_math(_inline_pieces(tex, macros), meta)
         except MathError as exc:
             memo[key] = exc
     found = memo[key]
@@ -312,13 +327,17 @@ def _converted(tex: str, display: bool, meta: dict[str, Any], env: dict[str, Any
     return found
 
 
-def _inline_math(tex: str, meta: dict[str, Any]) -> str:
+def _inline_pieces(tex: str, macros: tuple[tuple[str, str], ...]) -> list[str]:
+    try:
+        return render_inline_pieces(tex, macros)
+    except MathError:
+        return [render_math(tex, False, macros)]  # a piece alone may not parse; the whole may
+
+
+def _inline_math(pieces: list[str], meta: dict[str, Any]) -> str:
     """An inline formula as wrappable pieces; punctuation that must not be parted from it
     (Chinese `，。）` after, `（` before) is kept on the same line with its nearest piece."""
-    try:
-        pieces = render_inline_pieces(tex)
-    except MathError:
-        pieces = [render_math(tex, False)]  # a piece alone may not parse; the whole may
+    pieces = list(pieces)
     before, after = escape(meta.get("before", "")), escape(meta.get("after", ""))
     if before:
         pieces[0] = f'<span class="nobr">{before}{pieces[0]}</span>'
@@ -332,6 +351,115 @@ def _inline_math(tex: str, meta: dict[str, Any]) -> str:
         return pieces[0]
     # One element per formula, whatever its pieces; <wbr>: a break with no space added.
     return f'<span class="math-inline">{"<wbr>".join(pieces)}</span>'
+
+
+# --- numbering and references through a post ---------------------------------------------
+
+# What only a conversion of the whole post gets right: numbers, labels, references and
+# macros. A post without any is converted formula by formula, each memoized.
+_NEEDS_BATCH = re.compile(
+    r"\\(?:label|eqref|ref|tag|newcommand|renewcommand|def)\b"
+    r"|\\begin\{(?:equation|align|gather|multline|flalign|alignat)\}"
+)
+# A post's own macros: its inline formulas are then converted whole, in order with the rest.
+_DEFINES = re.compile(r"\\(?:newcommand|renewcommand|def)\b")
+_REFERENCE = re.compile(r"\\(eqref|ref)\{([^{}\n]{1,200})\}")
+_LINK = re.compile(r'<a href="([^"]*)">([^<]*)</a>')
+_IDS = re.compile(r'\sid="([^"]*)"')
+
+
+def _equation_ref(state: StateInline, silent: bool) -> bool:
+    r"""`\eqref{eq:a}` and `\ref{eq:a}` in prose: a link to the equation, with its number."""
+    if not state.src.startswith(("\\eqref{", "\\ref{"), state.pos):
+        return False
+    match = _REFERENCE.match(state.src, state.pos)
+    if match is None:
+        return False
+    if not silent:
+        token = state.push("equation_ref", "a", 0)
+        token.meta.update(kind=match.group(1), label=match.group(2))
+        token.content = match.group(0)
+    state.pos = match.end()
+    return True
+
+
+def _math_batch(state: StateCore) -> None:
+    """A core rule: convert a post's formulas and references together, in order, when
+    they number, label, refer or define (see `render_batch`); the renderer takes each
+    result from its token."""
+    if not _NEEDS_BATCH.search(state.src):
+        return
+    defines = bool(_DEFINES.search(state.src))
+    tokens: list[Token] = []
+    for token in state.tokens:
+        if token.type in _MATH_TYPES:
+            tokens.append(token)
+        for child in token.children or ():
+            if child.type in _MATH_TYPES or child.type == "equation_ref":
+                tokens.append(child)
+    snippets = []
+    for token in tokens:
+        if token.type == "equation_ref":
+            snippets.append((f"\\eqref{{{token.meta['label']}}}", False))
+        else:
+            block = token.type in ("math_block", "math_block_label", "amsmath")
+            snippets.append((token.content.strip(), _MATH_TYPES[token.type] or block))
+    slug = unquote(state.env.get("url", "/").rstrip("/").rpartition("/")[2]) or "home"
+    prefix = f"{slug}-"
+    done = render_batch(snippets, prefix, state.env.get("macros", ()))
+    seen: set[str] = set()
+    for token, (tex, display), html in zip(tokens, snippets, done, strict=True):
+        if isinstance(html, str) and token.type != "equation_ref":
+            problems: list[tuple[str, str]] = []  # (what the TeX says there, message)
+            for label in _IDS.findall(html):
+                name = label.removeprefix(prefix)
+                if label in seen:
+                    message = (
+                        f"equation label '{name}' is used twice in this post; "
+                        "give each equation its own"
+                    )
+                    problems.append((f"\\label{{{name}}}", message))
+                seen.add(label)
+            for kind, label in _REFERENCE.findall(tex):
+                missing = f'<a href="#{prefix}{label}">(??)</a>'
+                if missing in html:
+                    # Told here; a link to nowhere would be told again as a broken link.
+                    html = html.replace(missing, "(??)")
+                    message = (
+                        f"unknown equation label '{label}'; give an equation `\\label{{{label}}}`"
+                    )
+                    problems.append((f"\\{kind}{{{label}}}", message))
+            if problems and "path" in state.env:
+                first = token.meta.get("line", token.map[0] if token.map else 0)
+                for written, message in problems:
+                    at = token.content.find(written)
+                    line = first + (token.content.count("\n", 0, at) if at >= 0 else 0)
+                    where = state.env["first_line"] + line
+                    state.env["diagnostics"].append(Diagnostic(state.env["path"], where, message))
+        inline = not display and token.type != "equation_ref"
+        # Inline formulas keep their line breaks unless they refer or the post defines.
+        if inline and not defines and not _REFERENCE.search(tex) and "\\label" not in tex:
+            continue
+        token.meta["batch"] = html
+
+
+def _render_equation_ref(
+    self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict[str, Any]
+) -> str:
+    token = tokens[idx]
+    found = token.meta.get("batch")
+    link = _LINK.search(found) if isinstance(found, str) else None
+    if link is None or link.group(2) == "(??)":
+        if "path" in env:
+            where = env["first_line"] + token.meta.get("line", 0)
+            label = token.meta["label"]
+            message = f"unknown equation label '{label}'; give an equation `\\label{{{label}}}`"
+            env["diagnostics"].append(Diagnostic(env["path"], where, message))
+        return f'<span class="eqref-missing">{escape(token.content)}</span>'
+    number = link.group(2)
+    if token.meta["kind"] == "ref":
+        number = number.removeprefix("(").removesuffix(")")
+    return f'<a class="eqref" href="{link.group(1)}">{number}</a>'
 
 
 # Chinese punctuation that may not start a line, and that may not end one.
@@ -600,7 +728,7 @@ def _inline_html(md: MarkdownIt, children: Sequence[Token], env: dict[str, Any])
 
 def _plain(children: Sequence[Token]) -> list[Token]:
     """Inline tokens without links, images and footnote marks: for contents entries."""
-    dropped = ("link_open", "link_close", "image", "footnote_ref")
+    dropped = ("link_open", "link_close", "image", "footnote_ref", "equation_ref")
     return [child for child in children if child.type not in dropped]
 
 
@@ -681,6 +809,9 @@ def _summary_paragraphs(
             elif child.type in _MATH_TYPES:
                 # A diagnostic for this formula was already recorded by the body's render.
                 html = _render_math_token(md.renderer, [child], 0, md.options, {})  # type: ignore[arg-type]
+                pieces.append(Piece("html", html))
+            elif child.type == "equation_ref":
+                html = _render_equation_ref(md.renderer, [child], 0, md.options, {})  # type: ignore[arg-type]
                 pieces.append(Piece("html", html))
         if any(piece.value.strip() for piece in pieces):
             paragraphs.append(pieces)

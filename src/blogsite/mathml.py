@@ -20,25 +20,64 @@ class MathError(ValueError):
 
 
 @functools.cache
-def _converter() -> math_core.LatexToMathML:
-    # One converter per process: creating it is cheap, but there is no reason to repeat it.
-    return math_core.LatexToMathML(fancy_error=False)
+def _converter(macros: tuple[tuple[str, str], ...] = ()) -> math_core.LatexToMathML:
+    # One converter per process and set of site macros: cheap to make, but no reason to repeat.
+    return math_core.LatexToMathML(fancy_error=False, macros=dict(macros))
 
 
 # A pure function of its arguments, asked for the same formula again and again: by the
 # excerpt, the summary and the contents of a post, by the line-breaking of inline formulas
 # (a formula, then its pieces), and by every post that writes `$x$`.
 @functools.lru_cache(maxsize=8192)
-def render_math(tex: str, display: bool) -> str:
+def render_math(tex: str, display: bool, macros: tuple[tuple[str, str], ...] = ()) -> str:
     """MathML for `tex`; raises `MathError` with math-core's message on bad input."""
     try:
-        return _converter().convert_with_local_state(tex, displaystyle=display)
+        return _converter(macros).convert_with_local_state(tex, displaystyle=display)
     except math_core.LatexError as exc:
         text = str(exc).strip()
         match = _POSITION.match(text)
         if match:
             raise MathError(match.group(2).strip(), int(match.group(1))) from None
         raise MathError(text, None) from None
+
+
+# A batch's error names the snippet: `input3:12: message`.
+_BATCH_POSITION = re.compile(r"^input(\d+):(\d+):\s*(.*)$", re.DOTALL)
+
+
+def render_batch(
+    snippets: list[tuple[str, bool]], id_prefix: str, macros: tuple[tuple[str, str], ...] = ()
+) -> list[str | MathError]:
+    r"""A whole post's formulas at once, in document order, so that numbered environments
+    count through the post, `\eqref` finds labels before or after it, a `\newcommand`
+    holds to the end of the post, and every id starts with `id_prefix`. A formula that
+    fails gets its `MathError` in its place, and the others are converted without it."""
+    converter = math_core.LatexToMathML(
+        fancy_error=False, id_prefix=id_prefix, global_group=True, macros=dict(macros)
+    )
+    todo = list(snippets)
+    failed: dict[int, MathError] = {}
+    while True:
+        try:
+            done = converter.convert_all(todo)
+        except math_core.LatexError as exc:
+            match = _BATCH_POSITION.match(str(exc).strip())
+            index = int(match.group(1)) if match else -1
+            if not 0 <= index < len(todo) or index in failed:
+                # Not told which formula: each on its own says which fail.
+                return [_alone(tex, display, macros) for tex, display in snippets]
+            assert match is not None
+            failed[index] = MathError(match.group(3).strip(), int(match.group(2)))
+            todo[index] = ("", todo[index][1])  # converted without it, to go on numbering
+            continue
+        return [failed.get(i, html) for i, html in enumerate(done)]
+
+
+def _alone(tex: str, display: bool, macros: tuple[tuple[str, str], ...]) -> str | MathError:
+    try:
+        return render_math(tex, display, macros)
+    except MathError as exc:
+        return exc
 
 
 # --- line breaks inside inline formulas ------------------------------------------------------
@@ -156,14 +195,14 @@ def _after_operand(tex: str, i: int) -> bool:
     return j >= 0 and tex[j] in _OPERAND_END
 
 
-def render_inline_pieces(tex: str) -> list[str]:
+def render_inline_pieces(tex: str, macros: tuple[tuple[str, str], ...] = ()) -> list[str]:
     """An inline formula as one or more sibling `<math>` elements, wrappable between them."""
     points = break_points(tex) if len(tex) >= SPLIT_FROM else []
     if not points:
-        return [render_math(tex, False)]
+        return [render_math(tex, False, macros)]
     pieces, start = [], 0
     for at, kind in points:
-        html = render_math(tex[start:at].strip(), False)
+        html = render_math(tex[start:at].strip(), False, macros)
         # Give the operator that now ends a formula its usual space after it (and a binary
         # operator its space before it), so the pieces set exactly like the whole.
         space = _SPACE_AFTER[kind]
@@ -176,5 +215,5 @@ def render_inline_pieces(tex: str) -> list[str]:
         )
         pieces.append(html)
         start = at
-    pieces.append(render_math(tex[start:].strip(), False))
+    pieces.append(render_math(tex[start:].strip(), False, macros))
     return pieces

@@ -87,6 +87,7 @@ class MarkupSettings:
     summary_length: int = 150
     language: str = "en"
     root_path: str = "/"  # the site's path on its host: `/x` in a link becomes `/blog/x`
+    macros: tuple[tuple[str, str], ...] = ()  # the site's TeX macros (`math: macros:`)
 
 
 @dataclass(frozen=True)
