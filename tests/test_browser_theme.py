@@ -272,6 +272,46 @@ def test_copy_button_copies_code_without_line_numbers(open_tab: Any, served: Ser
     page.wait_for_function("document.querySelector('.copy-button').textContent === 'Copied'")
 
 
+def _copy(page: Page, script: str) -> str:
+    """Select what `script` (a function of `range`) sets, press Ctrl+C, read the clipboard."""
+    page.evaluate(
+        "() => { const range = document.createRange(); (" + script + ")(range);"
+        " const selection = window.getSelection();"
+        " selection.removeAllRanges(); selection.addRange(range); }"
+    )
+    page.keyboard.press("Control+C")
+    return page.evaluate("navigator.clipboard.readText()")
+
+
+def test_a_copied_paragraph_holds_its_formulas_as_tex(open_tab: Any, served: Served) -> None:
+    tab = open_tab()
+    tab.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=served.base)
+    page = tab.open("posts/math/")
+    paragraph = "[...document.querySelectorAll('main p')].find(p => p.querySelector('math'))"
+    assert page.evaluate(f"{paragraph}.querySelectorAll('math').length") == 2
+    copied = _copy(page, f"r => r.selectNodeContents({paragraph})")
+    assert copied == (
+        "Inline $x \\in \\mathbb{R}$ and $\\left( \\frac{a}{b} \\right)$ in a sentence."
+    )
+    # A selection that starts inside a formula takes the whole formula.
+    inside = (
+        f"r => {{ const mi = {paragraph}.querySelector('math mi');"
+        f" r.setStart(mi.firstChild, 0); r.setEnd({paragraph}.lastChild, 3); }}"
+    )
+    assert _copy(page, inside) == "$x \\in \\mathbb{R}$ and $\\left( \\frac{a}{b} \\right)$ in"
+    # A display formula comes on lines of its own, between $$.
+    display = (
+        f"r => {{ r.setStartBefore({paragraph});"
+        " r.setEndAfter(document.querySelector('.math-display')); }"
+    )
+    lines = _copy(page, display).split("\n")
+    assert lines[0].startswith("Inline $x")
+    assert lines[-1] == "$$\\underbrace{x+y}_{n} = \\left( \\frac{a}{b} \\right)$$", lines
+    # Without a formula in the selection, the browser copies as it always does.
+    heading = _copy(page, "r => r.selectNodeContents(document.querySelector('main h1'))")
+    assert heading == "Math and code"
+
+
 def test_selected_code_has_no_line_numbers_or_blank_lines(open_tab: Any, served: Served) -> None:
     tab = open_tab()
     tab.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=served.base)

@@ -283,7 +283,10 @@ def _render_math_token(
             found = token.meta["batch"]
             if isinstance(found, MathError):
                 raise found
-            html = found if display or block else _inline_math([found], token.meta)
+            if display or block:
+                html = _with_tex(found, tex.strip(), True)
+            else:
+                html = _inline_math([found], token.meta, tex.strip())
         else:
             html = _converted(tex.strip(), display or block, token.meta, env)
     except MathError as exc:
@@ -316,9 +319,9 @@ def _converted(tex: str, display: bool, meta: dict[str, Any], env: dict[str, Any
     if key not in memo:
         try:
             if display:
-                memo[key] = render_math(tex, True, macros)
+                memo[key] = _with_tex(render_math(tex, True, macros), tex, True)
             else:
-                memo[key] = _inline_math(_inline_pieces(tex, macros), meta)
+                memo[key] = _inline_math(_inline_pieces(tex, macros), meta, tex)
         except MathError as exc:
             memo[key] = exc
     found = memo[key]
@@ -334,10 +337,23 @@ def _inline_pieces(tex: str, macros: tuple[tuple[str, str], ...]) -> list[str]:
         return [render_math(tex, False, macros)]  # a piece alone may not parse; the whole may
 
 
-def _inline_math(pieces: list[str], meta: dict[str, Any]) -> str:
+def _with_tex(mathml: str, tex: str, display: bool) -> str:
+    """The formula's TeX on its `<math>`, for copying it as TeX (`js/copy-tex.js`)."""
+    return mathml.replace("<math", f'<math data-tex="{_tex_attribute(tex, display)}"', 1)
+
+
+def _tex_attribute(tex: str, display: bool) -> str:
+    # With its delimiters, as it is put on the clipboard; a display formula on its own lines.
+    return escape(f"$${tex}$$" if display else f"${tex}$")
+
+
+def _inline_math(pieces: list[str], meta: dict[str, Any], tex: str) -> str:
     """An inline formula as wrappable pieces; punctuation that must not be parted from it
-    (Chinese `，。）` after, `（` before) is kept on the same line with its nearest piece."""
+    (Chinese `，。）` after, `（` before) is kept on the same line with its nearest piece.
+    The TeX goes on the element that holds the whole formula."""
     pieces = list(pieces)
+    if len(pieces) == 1:
+        pieces[0] = _with_tex(pieces[0], tex, False)
     before, after = escape(meta.get("before", "")), escape(meta.get("after", ""))
     if before:
         pieces[0] = f'<span class="nobr">{before}{pieces[0]}</span>'
@@ -350,7 +366,8 @@ def _inline_math(pieces: list[str], meta: dict[str, Any]) -> str:
     if len(pieces) == 1:
         return pieces[0]
     # One element per formula, whatever its pieces; <wbr>: a break with no space added.
-    return f'<span class="math-inline">{"<wbr>".join(pieces)}</span>'
+    tex_attribute = _tex_attribute(tex, False)
+    return f'<span class="math-inline" data-tex="{tex_attribute}">{"<wbr>".join(pieces)}</span>'
 
 
 # --- numbering and references through a post ---------------------------------------------
