@@ -43,6 +43,11 @@ MATH_BODY = (
     f"$$\n{LONG_FORMULA}\n$$\n\n"
     f'```python linenos hl_lines="2" title="area.py"\n{CODE}```\n'
 )
+# Wide accents over three letters and over one, as the README describes them.
+ACCENTS_BODY = (
+    "宽 $\\widetilde{xyz}$，$\\widehat{xyz}$，$\\widecheck{xyz}$，$\\overline{xyz}$；"
+    "单个字母 $\\widetilde{W}$。\n"
+)
 # Pages that every narrow-screen and no-external-request check visits.
 PAGES = ("", "page/2/", "posts/math/", "posts/picture/", "tags/")
 
@@ -57,6 +62,7 @@ def _site_files() -> dict[str, str]:
     files["content/posts/math.md"] = post(
         "Math and code", date="2024-02-01", tags=["math"], body=MATH_BODY
     )
+    files["content/posts/accents.md"] = post("Accents", date="2023-01-01", body=ACCENTS_BODY)
     files["content/posts/picture/index.md"] = post(
         "Picture",
         date="2024-02-02",
@@ -310,6 +316,24 @@ def test_a_copied_paragraph_holds_its_formulas_as_tex(open_tab: Any, served: Ser
     # Without a formula in the selection, the browser copies as it always does.
     heading = _copy(page, "r => r.selectNodeContents(document.querySelector('main h1'))")
     assert heading == "Math and code"
+
+
+def test_wide_accents_stretch_as_the_readme_says(open_tab: Any) -> None:
+    """Chromium stretches `\\widehat` and `\\overline` over a long base, but draws
+    `\\widetilde` and `\\widecheck` at their own width: the README's warning."""
+    page = open_tab().open("posts/accents/")
+    page.evaluate("document.fonts.ready")
+    ratios = page.evaluate(
+        """[...document.querySelectorAll('main math')].map(m => {
+              const accent = m.querySelector('mover > mo');
+              const base = m.querySelector('mover > :first-child');
+              return accent.getBoundingClientRect().width / base.getBoundingClientRect().width })"""
+    )
+    widetilde, _widehat, widecheck, _overline, one_letter = ratios
+    # (Chromium gives the stretched `\\widehat` and `\\overline` a box of no width; the
+    # screenshot in the closing note of the math issue shows them spanning `xyz`.)
+    assert widetilde < 0.6 and widecheck < 0.6, ratios
+    assert one_letter > 0.5, ratios  # over one letter it covers most of it
 
 
 def test_selected_code_has_no_line_numbers_or_blank_lines(open_tab: Any, served: Served) -> None:

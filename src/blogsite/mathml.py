@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+from typing import Any
 
 import math_core
 
@@ -22,7 +23,51 @@ class MathError(ValueError):
 @functools.cache
 def _converter(macros: tuple[tuple[str, str], ...] = ()) -> math_core.LatexToMathML:
     # One converter per process and set of site macros: cheap to make, but no reason to repeat.
-    return math_core.LatexToMathML(fancy_error=False, macros=dict(macros))
+    return math_core.LatexToMathML(**_OPTIONS, macros=dict(macros))
+
+
+# `\widetilde`, `\widecheck` and `\utilde` are on: in Chromium their accent keeps its
+# natural width instead of stretching over a long base (measured: about a third of `xyz`),
+# which still reads right over one letter, where they are mostly written; an error in
+# their place would show the TeX instead.
+_OPTIONS: dict[str, Any] = {"fancy_error": False, "allow_unreliable_rendering": True}
+# What math-core lacks, said in what it has: `split` lays out as `aligned` does inside a
+# numbered equation, and `\mathds` (dsfont) is double-struck like `\mathbb`.
+_REWRITES = (
+    ("\\begin{split}", "\\begin{aligned}"),
+    ("\\end{split}", "\\end{aligned}"),
+    ("\\mathds{", "\\mathbb{"),
+)
+_SUBSTACK = "\\substack{"
+
+
+def rewrite(tex: str, display: bool = False) -> str:
+    r"""`tex` with the few commands math-core lacks said in ones it has; `\substack{a\\b}`
+    becomes a centred `subarray`. A display formula outside any environment that has a
+    `\tag` becomes an `equation*` with that tag, and one with a `\label` an `equation`, so
+    that it is numbered and its label can be referred to."""
+    if "\\" not in tex:
+        return tex
+    if display and "\\begin{" not in tex:
+        if "\\tag{" in tex:
+            tex = f"\\begin{{equation*}}{tex}\\end{{equation*}}"
+        elif "\\label{" in tex:
+            tex = f"\\begin{{equation}}{tex}\\end{{equation}}"
+    for old, new in _REWRITES:
+        tex = tex.replace(old, new)
+    start = tex.find(_SUBSTACK)
+    while start >= 0:
+        depth, end = 1, start + len(_SUBSTACK)
+        while end < len(tex) and depth:
+            depth += {"{": 1, "}": -1}.get(tex[end], 0)
+            end += 1 if tex[end] != "\\" else 2
+        if depth:
+            break  # unbalanced: math-core names the problem
+        inner = tex[start + len(_SUBSTACK) : end - 1]
+        replacement = f"\\begin{{subarray}}{{c}}{inner}\\end{{subarray}}"
+        tex = tex[:start] + replacement + tex[end:]
+        start = tex.find(_SUBSTACK, start + len(replacement))
+    return tex
 
 
 # A pure function of its arguments, asked for the same formula again and again: by the
@@ -31,14 +76,35 @@ def _converter(macros: tuple[tuple[str, str], ...] = ()) -> math_core.LatexToMat
 @functools.lru_cache(maxsize=8192)
 def render_math(tex: str, display: bool, macros: tuple[tuple[str, str], ...] = ()) -> str:
     """MathML for `tex`; raises `MathError` with math-core's message on bad input."""
+    latex = rewrite(tex, display)
     try:
-        return _converter(macros).convert_with_local_state(tex, displaystyle=display)
+        return _converter(macros).convert_with_local_state(latex, displaystyle=display)
     except math_core.LatexError as exc:
-        text = str(exc).strip()
-        match = _POSITION.match(text)
-        if match:
-            raise MathError(match.group(2).strip(), int(match.group(1))) from None
-        raise MathError(text, None) from None
+        error = _error(exc, tex, latex)
+    if latex != rewrite(tex):
+        # The author's own mistake reads better without the environment put around it.
+        try:
+            _converter(macros).convert_with_local_state(rewrite(tex), displaystyle=display)
+        except math_core.LatexError as exc:
+            error = _error(exc, tex, rewrite(tex))
+    raise error
+
+
+def _error(exc: math_core.LatexError, tex: str, latex: str) -> MathError:
+    text = str(exc).strip()
+    match = _POSITION.match(text)
+    if match:
+        return MathError(match.group(2).strip(), _original_offset(tex, latex, int(match.group(1))))
+    return MathError(text, None)
+
+
+def _original_offset(tex: str, latex: str, offset: int) -> int:
+    """Where an error at `offset` of the rewritten `latex` stands in the author's `tex`:
+    past an `equation` put around it, and never past its end."""
+    if latex.endswith(tex) or not latex.startswith("\\begin{equation"):
+        return min(offset, len(tex))
+    opening = latex.index("}") + 1
+    return max(0, min(offset - opening, len(tex)))
 
 
 # A batch's error names the snippet: `input3:12: message`.
@@ -53,9 +119,9 @@ def render_batch(
     holds to the end of the post, and every id starts with `id_prefix`. A formula that
     fails gets its `MathError` in its place, and the others are converted without it."""
     converter = math_core.LatexToMathML(
-        fancy_error=False, id_prefix=id_prefix, global_group=True, macros=dict(macros)
+        **_OPTIONS, id_prefix=id_prefix, global_group=True, macros=dict(macros)
     )
-    todo = list(snippets)
+    todo = [(rewrite(tex, display), display) for tex, display in snippets]
     failed: dict[int, MathError] = {}
     while True:
         try:
@@ -67,7 +133,8 @@ def render_batch(
                 # Not told which formula: each on its own says which fail.
                 return [_alone(tex, display, macros) for tex, display in snippets]
             assert match is not None
-            failed[index] = MathError(match.group(3).strip(), int(match.group(2)))
+            offset = _original_offset(snippets[index][0], todo[index][0], int(match.group(2)))
+            failed[index] = MathError(match.group(3).strip(), offset)
             todo[index] = ("", todo[index][1])  # converted without it, to go on numbering
             continue
         return [failed.get(i, html) for i, html in enumerate(done)]
