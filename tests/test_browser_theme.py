@@ -336,6 +336,19 @@ def test_wide_accents_stretch_as_the_readme_says(open_tab: Any) -> None:
     assert one_letter > 0.5, ratios  # over one letter it covers most of it
 
 
+def test_screen_readers_get_each_formula_as_math(open_tab: Any) -> None:
+    """Chromium exposes MathML to assistive technology as math with its structure (what
+    screen readers read); no label hides that structure behind TeX."""
+    page = open_tab().open("posts/math/")
+    formulas = page.evaluate("document.querySelectorAll('main math').length")
+    cdp = page.context.new_cdp_session(page)
+    nodes = cdp.send("Accessibility.getFullAXTree")["nodes"]
+    roles = [node.get("role", {}).get("value") for node in nodes]
+    assert roles.count("MathMLMath") == formulas > 0
+    assert "MathMLFraction" in roles and "MathMLIdentifier" in roles
+    assert page.evaluate("[...document.querySelectorAll('main math[aria-label]')].length") == 0
+
+
 def test_selected_code_has_no_line_numbers_or_blank_lines(open_tab: Any, served: Served) -> None:
     tab = open_tab()
     tab.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=served.base)

@@ -66,3 +66,18 @@ def test_a_display_tag_shows_its_label_and_a_display_label_is_numbered() -> None
     texts = [t.get_text() for t in soup.find_all("mtext")]
     assert "(A)" in texts and "(1)" in texts
     assert soup.find("a", class_="eqref").get_text() == "(1)"
+
+
+def test_ref_inside_a_formula_links_to_the_bare_number() -> None:
+    body = (
+        "$$\n\\begin{equation} a \\label{eq:a} \\end{equation}\n$$\n\n"
+        "由 $y = \\ref{eq:a}$ 与 $\\ref{eq:none}$ 可知。\n"
+    )
+    rendered = render(body)
+    soup = BeautifulSoup(rendered.html, "html.parser")
+    links = [(a["href"], a.get_text()) for a in soup.select("math a")]
+    target = soup.find(id=links[0][0][1:])
+    assert links == [(links[0][0], "1")] and target is not None  # one link: the unknown is text
+    assert [d.message.split(";")[0] for d in rendered.diagnostics] == [
+        "unknown equation label 'eq:none'"
+    ]

@@ -438,10 +438,11 @@ def _math_batch(state: StateCore) -> None:
                     problems.append((f"\\label{{{name}}}", message))
                 seen.add(label)
             for kind, label in _REFERENCE.findall(tex):
-                missing = f'<a href="#{prefix}{label}">(??)</a>'
+                shown = "(??)" if kind == "eqref" else "??"
+                missing = f'<a href="#{prefix}{label}">{shown}</a>'
                 if missing in html:
                     # Told here; a link to nowhere would be told again as a broken link.
-                    html = html.replace(missing, "(??)")
+                    html = html.replace(missing, shown)
                     message = (
                         f"unknown equation label '{label}'; give an equation `\\label{{{label}}}`"
                     )

@@ -121,7 +121,9 @@ def render_batch(
     converter = math_core.LatexToMathML(
         **_OPTIONS, id_prefix=id_prefix, global_group=True, macros=dict(macros)
     )
-    todo = [(rewrite(tex, display), display) for tex, display in snippets]
+    # math-core knows `\eqref` only: a `\ref` is converted as one, then shown bare.
+    bare = [set(_REF.findall(tex)) for tex, _ in snippets]
+    todo = [(_REF.sub(r"\\eqref{\1}", rewrite(tex, display)), display) for tex, display in snippets]
     failed: dict[int, MathError] = {}
     while True:
         try:
@@ -137,7 +139,21 @@ def render_batch(
             failed[index] = MathError(match.group(3).strip(), offset)
             todo[index] = ("", todo[index][1])  # converted without it, to go on numbering
             continue
-        return [failed.get(i, html) for i, html in enumerate(done)]
+        return [
+            failed.get(i, _bare_numbers(html, bare[i], id_prefix)) for i, html in enumerate(done)
+        ]
+
+
+_REF = re.compile(r"\\ref\{([^{}]*)\}")
+
+
+def _bare_numbers(html: str, labels: set[str], id_prefix: str) -> str:
+    """The links to `labels` in `html` showing `2` instead of `(2)`."""
+    for label in labels:
+        html = re.sub(
+            f'(<a href="#{re.escape(id_prefix + label)}">)\\(([^<]*)\\)(</a>)', r"\1\2\3", html
+        )
+    return html
 
 
 def _alone(tex: str, display: bool, macros: tuple[tuple[str, str], ...]) -> str | MathError:
