@@ -119,16 +119,19 @@ Missing anchor, by the file's name: [by name](/posts/b/index.html#nope).
 # --- 1. what is broken, and what is not ------------------------------------------------------
 
 
+def two_post_site(tmp_path: Path, a_text: str) -> Path:
+    """Post `a` as a bundle with its figure, and post `b` to link to."""
+    files = {
+        "content/posts/a/index.md": a_text,
+        "content/posts/a/fig.png": png(),
+        "content/posts/b.md": B_POST,
+    }
+    return write_site(tmp_path / "site", files)
+
+
 def test_broken_links_are_each_reported_once_at_their_line(tmp_path, capsys) -> None:
     a_text = post("A", "2024-01-02", GOOD_LINKS + BROKEN_LINKS)
-    root = write_site(
-        tmp_path / "site",
-        {
-            "content/posts/a/index.md": a_text,
-            "content/posts/a/fig.png": png(),
-            "content/posts/b.md": B_POST,
-        },
-    )
+    root = two_post_site(tmp_path, a_text)
     result = check(capsys, root)
     assert result.code == 1
     shown = f"{root}/content/posts/a/index.md"
@@ -151,14 +154,7 @@ def test_broken_links_are_each_reported_once_at_their_line(tmp_path, capsys) -> 
 
 def test_working_links_give_no_diagnostic_and_are_really_checked(tmp_path, capsys) -> None:
     a_text = post("A", "2024-01-02", GOOD_LINKS)
-    root = write_site(
-        tmp_path / "site",
-        {
-            "content/posts/a/index.md": a_text,
-            "content/posts/a/fig.png": png(),
-            "content/posts/b.md": B_POST,
-        },
-    )
+    root = two_post_site(tmp_path, a_text)
     result = build(capsys, root)
     assert result.code == 0, result.err
     assert result.lines == []

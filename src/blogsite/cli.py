@@ -296,11 +296,7 @@ def _build(args: argparse.Namespace) -> int:
         )
         return 1
     except BuildErrors as exc:
-        print(exc, file=sys.stderr)
-        count = len(exc.diagnostics)
-        if count > 1:  # one error speaks for itself
-            listed = f" (the first {LISTED} listed)" if count > LISTED else ""
-            print(f"blogsite: {plural(count, 'error')}{listed}; nothing written", file=sys.stderr)
+        _print_errors(exc, "; nothing written")
         return 1
     except BlogsiteError as exc:
         print(exc, file=sys.stderr)
@@ -324,6 +320,23 @@ def _build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _print_errors(exc: BuildErrors, after: str = "") -> None:
+    """The errors, then how many there were when there are several."""
+    print(exc, file=sys.stderr)
+    count = len(exc.diagnostics)
+    if count > 1:  # one error speaks for itself
+        listed = f" (the first {LISTED} listed)" if count > LISTED else ""
+        print(f"blogsite: {plural(count, 'error')}{listed}{after}", file=sys.stderr)
+
+
+def _is_site(source: Path) -> bool:
+    """Whether `source` has a content folder; if not, says so."""
+    if (source / CONTENT_DIR).is_dir():
+        return True
+    print(f"{source}: no `{CONTENT_DIR}/` folder; is --source the site's folder?", file=sys.stderr)
+    return False
+
+
 def _check(args: argparse.Namespace) -> int:
     from blogsite.check import check_site  # the network part only loads for this command
     from blogsite.external import ExternalOptions
@@ -337,21 +350,13 @@ def _check(args: argparse.Namespace) -> int:
         cache=args.cache,
         workers=args.jobs,
     )
-    if not (args.source / CONTENT_DIR).is_dir():
-        print(
-            f"{args.source}: no `{CONTENT_DIR}/` folder; is --source the site's folder?",
-            file=sys.stderr,
-        )
+    if not _is_site(args.source):
         return 1
     external = ExternalOptions(args.timeout, args.concurrency) if args.external else None
     try:
         result = check_site(options, external)
     except BuildErrors as exc:
-        print(exc, file=sys.stderr)
-        count = len(exc.diagnostics)
-        if count > 1:
-            listed = f" (the first {LISTED} listed)" if count > LISTED else ""
-            print(f"blogsite: {plural(count, 'error')}{listed}", file=sys.stderr)
+        _print_errors(exc)
         return 1
     except BlogsiteError as exc:
         print(exc, file=sys.stderr)
@@ -424,11 +429,7 @@ def _serve(args: argparse.Namespace) -> int:
         workers=args.jobs,
         strict=args.strict,
     )
-    if not (args.source / CONTENT_DIR).is_dir():
-        print(
-            f"{args.source}: no `{CONTENT_DIR}/` folder; is --source the site's folder?",
-            file=sys.stderr,
-        )
+    if not _is_site(args.source):
         return 1
     options = ServeOptions(
         build=build_options,
