@@ -95,7 +95,7 @@ NO_JEKYLL = ".nojekyll"
 # Names of the derived outputs in the build's record (digests of what they were made from).
 SEARCH = "search"
 # Bump when the Markdown step's output changes for the same input, to invalidate caches.
-MARKUP_VERSION = "9"
+MARKUP_VERSION = "10"
 
 
 @dataclass(frozen=True)
@@ -148,6 +148,8 @@ class BuildCache:
     # and its last report, under a digest of everything it read.
     links: dict[str, tuple[str, PageLinks]] = field(default_factory=dict)
     link_report: tuple[str, LinkReport] = ("", LinkReport())
+    # A post's runnable blocks' (digest, outcomes), by its file, for the next render of it.
+    runs: dict[str, tuple[str, tuple[Any, ...]]] = field(default_factory=dict)
 
     def parser(self, settings: MarkupSettings) -> MarkdownParser:
         # Imported here: a build that renders no Markdown never loads markdown-it.
@@ -181,6 +183,7 @@ class BuildCache:
             fronts=dict(self.fronts),
             links=dict(self.links),
             link_report=self.link_report,
+            runs=dict(self.runs),
         )
 
     def _page_checksums(self) -> dict[str, tuple[str, str]]:
@@ -221,6 +224,7 @@ class BuildCache:
         self.related.update(stored.related)
         self.fronts.update(stored.fronts)
         self.links.update(stored.links)
+        self.runs.update(stored.runs)
         self.link_report = stored.link_report or self.link_report
         for key, made in stored.math_fonts.items():
             self.math_fonts.setdefault(key, made)
@@ -523,7 +527,9 @@ def _make_posts(
         )
         used.add(key)
         if key not in cache.rendered and key not in jobs:
-            jobs[key] = Job(meta.body, source.shown, meta.body_line, url, images)
+            folder = str(source.bundle or source.path.parent)
+            runs = cache.runs.get(source.shown)
+            jobs[key] = Job(meta.body, source.shown, meta.body_line, url, images, folder, runs)
         made.append((source, meta, path, assets, key))
     collect(errors)
     cache.fronts = fronts
@@ -542,6 +548,9 @@ def _make_posts(
     rendered = render_all(list(jobs.values()), settings, workers, parser, step)
     cache.rendered.update(zip(jobs, rendered, strict=True))
     cache.misses += len(jobs)
+    for job, done in zip(jobs.values(), rendered, strict=True):
+        if done.runs is not None:  # kept apart: an edit of the prose need not run them
+            cache.runs[job.path] = done.runs
     return [
         Post(
             source=source,

@@ -68,6 +68,7 @@ class Stored:
     readers: tuple[str, dict[str, Any]] = ("", {})
     links: dict[str, Any] = field(default_factory=dict)  # page → (its digest, its links)
     link_report: Any = None  # (digest of what it read, the link checker's report)
+    runs: dict[str, Any] = field(default_factory=dict)  # post → its code blocks' outcomes
 
 
 _FIELDS = {f.name for f in fields(Stored)}

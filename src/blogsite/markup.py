@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from html import escape, unescape
 from html.parser import HTMLParser
 from typing import Any
@@ -27,6 +27,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
 
 from blogsite.errors import Diagnostic
+from blogsite.execute import MODES, Block, Outcome, blocks_digest
 from blogsite.fonts import math_text
 from blogsite.highlight import highlight_block
 from blogsite.mathml import MathError, render_batch, render_inline_pieces, render_math
@@ -121,6 +122,7 @@ def render_markdown(
     settings: MarkupSettings,
     url: str = "/",
     images: Mapping[str, Any] | None = None,
+    run: Runner | None = None,
 ) -> Rendered:
     """Render one body; math errors become diagnostics, never exceptions.
 
@@ -136,8 +138,10 @@ def render_markdown(
         "images": images or {},
         "links": [],
         "macros": settings.macros,
+        "language": language_key(settings),
     }
     tokens = md.parse(body, env)
+    runs = _run_blocks(tokens, env, path, first_line, run)
     # Read before the excerpt's render resolves relative links in place.
     links = (
         tuple(
@@ -187,6 +191,7 @@ def render_markdown(
         more_text=plain_text(more_html) if more_html is not None else "",
         summary_text=plain_text(summary),
         links=links,
+        runs=runs,
     )
 
 
@@ -652,13 +657,81 @@ def _render_fence(
 ) -> str:
     token = tokens[idx]
     lang, attrs = parse_fence_info(token.info)
-    return highlight_block(
+    outcome = token.meta.get("outcome")
+    mode = token.meta.get("mode")
+    code = highlight_block(
         token.content,
         lang,
         title=attrs.get("title") or None,
         linenos="linenos" in attrs,
         hl_lines=parse_line_set(attrs.get("hl_lines", ""), token.content.count("\n") + 1),
     )
+    if mode is None:
+        return code
+    shown = "" if mode == "hide" else code
+    if outcome is None:
+        return shown
+    return shown + _output_html(outcome, mode, env.get("language", "en"))
+
+
+_OUTPUT_LABELS = {
+    "en": {"output": "Output", "error": "Error", "skipped": "Not run: an earlier block failed"},
+    "zh": {"output": "输出", "error": "出错", "skipped": "未运行：前面的代码块出错"},
+}
+
+
+def _output_html(outcome: Outcome, mode: str, language: str) -> str:
+    """A block's output under it, styled as output, not code; a failure always shows."""
+    labels = _OUTPUT_LABELS[language]
+    if outcome.skipped:
+        return f'<div class="code-output code-skipped">{labels["skipped"]}</div>\n'
+    if outcome.error is not None:
+        text = (outcome.output + outcome.error).rstrip("\n")
+        kind, label = "code-output code-failed", labels["error"]
+    elif mode == "run" and outcome.output:
+        text, kind, label = outcome.output.rstrip("\n"), "code-output", labels["output"]
+    else:
+        return ""
+    return (
+        f'<figure class="{kind}"><figcaption>{label}</figcaption>'
+        f"<pre><samp>{escape(text)}</samp></pre></figure>\n"
+    )
+
+
+# Runs a post's blocks; given by the build, which knows the post's folder and caches.
+Runner = Callable[[tuple[Block, ...]], tuple[Outcome, ...]]
+
+
+def _run_blocks(
+    tokens: Sequence[Token], env: dict[str, Any], path: str, first_line: int, run: Runner | None
+) -> tuple[str, tuple[Outcome, ...]] | None:
+    """Run the body's runnable blocks (` ```python run `, `hide`, `check`) with `run`, put
+    each outcome on its token for the renderer, and report failures at their lines."""
+    found: list[tuple[Token, Block]] = []
+    for token in tokens:
+        if token.type != "fence" or not token.map:
+            continue
+        lang, attrs = parse_fence_info(token.info)
+        mode = next((m for m in MODES if m in attrs), None)
+        if mode is None or lang.lower() not in ("python", "py", "python3"):
+            continue
+        token.meta["mode"] = mode
+        found.append((token, Block(token.content, path, first_line + token.map[0] + 1, mode)))
+    if not found or run is None:
+        return None
+    blocks = tuple(block for _, block in found)
+    outcomes = run(blocks)
+    for (token, block), outcome in zip(found, outcomes, strict=True):
+        token.meta["outcome"] = outcome
+        if outcome.error is not None:
+            last = outcome.error.strip().splitlines()[-1]
+            message = (
+                f"code block timed out after {last.rsplit(' ', 2)[-2]} s"
+                if outcome.timed_out
+                else last
+            )
+            env["diagnostics"].append(Diagnostic(path, outcome.line or block.line, message))
+    return blocks_digest(blocks), outcomes
 
 
 def _render_image(

@@ -117,6 +117,8 @@ class Rendered:
     summary_text: str = ""
     # Each link's and image's URL as written and as in `html`, with its line in the file.
     links: tuple[tuple[str, str, int], ...] = ()
+    # The runnable blocks' digest and outcomes (`execute.Outcome`), when there are any.
+    runs: tuple[str, tuple[Any, ...]] | None = None
 
     @property
     def reading_minutes(self) -> int:

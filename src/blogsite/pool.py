@@ -16,6 +16,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from blogsite.model import MarkupSettings, Rendered
@@ -41,6 +42,9 @@ class Job:
     first_line: int
     url: str
     images: dict[str, Any]
+    folder: str = ""  # where its runnable blocks run: the bundle, or the post's folder
+    # (digest, outcomes) of its runnable blocks from an earlier build, reused if the same
+    runs: tuple[str, tuple[Any, ...]] | None = None
 
 
 def workers_for(jobs: int, requested: int | None) -> int:
@@ -181,7 +185,13 @@ def _render_batch(jobs: Sequence[Job]) -> list[Rendered]:
 
 
 def _render(parser: MarkdownParser, settings: MarkupSettings, job: Job) -> Rendered:
+    from blogsite.execute import blocks_digest, run_blocks
     from blogsite.markup import render_markdown  # imported once rendering is needed
+
+    def run(blocks: tuple[Any, ...]) -> tuple[Any, ...]:
+        if job.runs is not None and job.runs[0] == blocks_digest(blocks):
+            return job.runs[1]  # the same blocks as last time: their output is known
+        return run_blocks(blocks, Path(job.folder))
 
     return render_markdown(
         parser,
@@ -191,4 +201,5 @@ def _render(parser: MarkdownParser, settings: MarkupSettings, job: Job) -> Rende
         settings=settings,
         url=job.url,
         images=job.images,
+        run=run,
     )

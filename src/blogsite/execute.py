@@ -1,0 +1,180 @@
+"""Runnable code blocks: a post's ` ```python run ` blocks, run when the site is built.
+
+They run in a worker process of their own (never in the build's), one namespace for the
+whole post as in a notebook, with the post's bundle folder as the working directory, a
+minimal environment, a time limit for the whole post and a memory limit. Each block's
+output comes back with its standard output and the repr of a final bare expression; a
+failure comes back with the Markdown line of the failing statement and a traceback whose
+frames name the post's lines.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+# Blocks marked so: `run` shows code and output, `hide` shows neither, `check` the code only.
+MODES = ("run", "hide", "check")
+TIME_LIMIT = 10.0  # seconds for all of a post's blocks
+MEMORY_LIMIT = 4 << 30  # bytes of address space: numpy maps a lot, but a runaway stops
+# Variables passed on to the blocks besides a bare minimum: the author's own, by prefix.
+PASSED_ON = "BLOGSITE_"
+
+
+@dataclass(frozen=True)
+class Block:
+    code: str
+    path: str  # the Markdown file, as messages name it
+    line: int  # the file's line of the block's first line of code
+    mode: str  # one of MODES
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one block did: its output, or what went wrong and on which line."""
+
+    output: str = ""
+    error: str | None = None  # a short traceback naming the post's lines
+    line: int | None = None  # the failing statement's line in the Markdown file
+    timed_out: bool = False
+    skipped: bool = False  # not run: an earlier block failed or the time ran out
+
+
+def blocks_digest(blocks: Sequence[Block]) -> str:
+    """Of everything the outcomes depend on: every block in order, and the Python."""
+    hasher = hashlib.blake2b(digest_size=16)
+    hasher.update(sys.version.encode() + b"\0" + sys.executable.encode() + b"\0")
+    for block in blocks:
+        hasher.update(f"{block.mode}\0{block.line}\0{block.path}\0{block.code}\0".encode())
+    return hasher.hexdigest()
+
+
+def run_blocks(
+    blocks: Sequence[Block], cwd: Path, time_limit: float = TIME_LIMIT
+) -> tuple[Outcome, ...]:
+    """Run a post's blocks in order in one fresh worker process; one outcome each."""
+    if not blocks:
+        return ()
+    with tempfile.TemporaryDirectory(prefix="blogsite-run-") as scratch:
+        results = Path(scratch) / "results.json"
+        request = json.dumps([[b.code, b.path, b.line] for b in blocks])
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": scratch,
+            "LANG": "C.UTF-8",
+            "PYTHONHASHSEED": "0",
+            "PYTHONDONTWRITEBYTECODE": "1",
+            **{k: v for k, v in os.environ.items() if k.startswith(PASSED_ON)},
+        }
+        timed_out = False
+        try:
+            process = subprocess.Popen(
+                [sys.executable, "-c", _RUNNER, str(results), str(MEMORY_LIMIT)],
+                cwd=cwd if cwd.is_dir() else scratch,
+                env=env,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,  # its own group: a timeout stops its children too
+            )
+        except OSError as exc:
+            return tuple(Outcome(error=f"cannot start Python: {exc}") for _ in blocks)
+        try:
+            process.communicate(request.encode(), timeout=time_limit)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+            _stop(process)
+        done = _read(results)
+    outcomes = [Outcome(output=output, error=error, line=line) for output, error, line in done]
+    if len(outcomes) < len(blocks) and not any(o.error for o in outcomes):
+        if timed_out:
+            outcomes.append(Outcome(timed_out=True, error=f"timed out after {time_limit:g} s"))
+        else:  # the worker died without a word: a crash, or the memory limit
+            outcomes.append(Outcome(error=f"the worker process ended (exit {process.returncode})"))
+    outcomes += [Outcome(skipped=True)] * (len(blocks) - len(outcomes))
+    return tuple(outcomes)
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+
+
+def _read(results: Path) -> list[tuple[str, str | None, int | None]]:
+    try:
+        data = json.loads(results.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    return [(str(o), e, n) for o, e, n in data]
+
+
+# Runs in the worker: reads the blocks on stdin, runs them in one namespace, and writes
+# the outcomes so far to the results file after each block (a timeout keeps those).
+_RUNNER = r"""
+import ast, contextlib, io, json, os, resource, sys, traceback
+results_path = sys.argv[1]
+# Set here, not by the build before it starts us: the build may have threads (serve).
+limit = int(sys.argv[2])
+resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+blocks = json.loads(sys.stdin.read())
+namespace = {"__name__": "__main__"}
+done = []
+def save():
+    with open(results_path + ".tmp", "w", encoding="utf-8") as f:
+        json.dump(done, f)
+    os.replace(results_path + ".tmp", results_path)
+source = {}
+for code, path, line in blocks:
+    for n, text in enumerate(code.splitlines()):
+        source[(path, line + n)] = text.strip()
+for code, path, line in blocks:
+    out = io.StringIO()
+    try:
+        try:
+            tree = ast.parse(code, filename=path)
+        except SyntaxError as exc:
+            exc.lineno = (exc.lineno or 1) + line - 1
+            raise
+        ast.increment_lineno(tree, line - 1)
+        last = None
+        if tree.body and isinstance(tree.body[-1], ast.Expr):
+            last = ast.Expression(tree.body.pop().value)
+            ast.copy_location(last, last.body)
+        with contextlib.redirect_stdout(out):
+            exec(compile(tree, path, "exec"), namespace)
+            if last is not None:
+                value = eval(compile(last, path, "eval"), namespace)
+                if value is not None:
+                    print(repr(value))
+    except BaseException as exc:
+        frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == path]
+        if isinstance(exc, SyntaxError) and exc.filename == path:
+            where = exc.lineno
+        else:
+            where = frames[-1].lineno if frames else None
+        lines = ["Traceback (most recent call last):"]
+        for frame in frames:
+            lines.append(f"  {path}:{frame.lineno}, in {frame.name}")
+            if source.get((path, frame.lineno)):
+                lines.append(f"    {source[(path, frame.lineno)]}")
+        if isinstance(exc, SyntaxError):
+            lines = [f"  {path}:{exc.lineno}", f"    {source.get((path, exc.lineno), '')}"]
+            lines.append(f"SyntaxError: {exc.msg}")
+        else:
+            lines += traceback.format_exception_only(type(exc), exc)
+        done.append([out.getvalue(), "\n".join(l.rstrip("\n") for l in lines), where])
+        save()
+        break
+    done.append([out.getvalue(), None, None])
+    save()
+"""

@@ -1,0 +1,203 @@
+"""Runnable code blocks: ```` ```python run ```` blocks run at build time, in a worker
+process, and show their output; failures point into the Markdown; outcomes are cached."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+from conftest import post, write_site
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from markup_helpers import MD, SETTINGS
+
+from blogsite.build import BuildOptions, build
+from blogsite.execute import run_blocks
+from blogsite.markup import render_markdown
+
+
+def children() -> set[int]:
+    """The processes below this one, from /proc: a worker left behind would be among them."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    found, frontier = set(), {os.getpid()}
+    while frontier:
+        frontier = {pid for pid, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+def render_run(body: str, folder: Path, time_limit: float = 10.0):
+    return render_markdown(
+        MD,
+        body,
+        path="post.md",
+        first_line=5,
+        settings=SETTINGS,
+        run=lambda blocks: run_blocks(blocks, folder, time_limit),
+    )
+
+
+def outputs(html: str) -> list[tuple[str, str]]:
+    soup = BeautifulSoup(html, "html.parser")
+    return [
+        (" ".join(f["class"]), f.find("samp").get_text() if f.find("samp") else f.get_text())
+        for f in soup.select(".code-output")
+    ]
+
+
+def test_output_appears_under_its_block_and_the_namespace_carries_on(tmp_path: Path) -> None:
+    body = (
+        "```python run\nx = 20\nprint('第一块')\nx + 1\n```\n\n"
+        "正文。\n\n```python run\nimport os\nprint(x * 2, os.getpid())\n```\n"
+    )
+    rendered = render_run(body, tmp_path)
+    assert rendered.diagnostics == ()
+    (kind1, first), (kind2, second) = outputs(rendered.html)
+    assert kind1 == kind2 == "code-output"
+    assert first == "第一块\n21"
+    value, pid = second.split()
+    assert value == "40" and int(pid) != os.getpid()  # never in the build's own process
+    soup = BeautifulSoup(rendered.html, "html.parser")
+    figures = soup.select("figure")
+    assert [f["class"][0] for f in figures] == ["code-block", "code-output"] * 2
+
+
+def test_hide_runs_unseen_and_check_shows_code_only(tmp_path: Path) -> None:
+    body = (
+        "```python hide\nimport math\nsecret = 'HIDDEN'\n```\n\n"
+        "```python check\nprint('CHECKED', math.pi)\n```\n\n"
+        "```python run\nprint(secret.lower())\n```\n"
+    )
+    rendered = render_run(body, tmp_path)
+    assert rendered.diagnostics == ()
+    assert "HIDDEN" not in rendered.html and "secret = " not in rendered.html
+    assert "CHECKED" in rendered.html  # the check block's code is shown …
+    assert outputs(rendered.html) == [("code-output", "hidden")]  # … but not its output
+
+
+def test_an_exception_is_told_at_the_markdown_line_of_the_failing_statement(tmp_path) -> None:
+    body = (
+        "```python run\ndef f(n):\n    return 10 / n\n\nf(0)\n```\n\n```python run\nprint(1)\n```\n"
+    )
+    rendered = render_run(body, tmp_path)
+    # The body starts at line 5 of the file: `return 10 / n` is its line 3, so line 7.
+    assert [str(d) for d in rendered.diagnostics] == [
+        "post.md:7: ZeroDivisionError: division by zero"
+    ]
+    (kind, text), (skipped_kind, _) = outputs(rendered.html)
+    assert kind == "code-output code-failed"
+    assert "post.md:9, in <module>" in text and "post.md:7, in f" in text
+    assert "return 10 / n" in text and "<string>" not in text and "/tmp" not in text
+    assert "code-skipped" in skipped_kind  # the next block did not run on a broken state
+
+
+def test_a_syntax_error_is_told_at_its_line(tmp_path: Path) -> None:
+    rendered = render_run("```python run\nx = 1\ny = (\n```\n", tmp_path)
+    assert [d.line for d in rendered.diagnostics] == [7]
+    assert "SyntaxError" in rendered.diagnostics[0].message
+
+
+def test_a_hang_is_stopped_and_the_build_goes_on(tmp_path: Path) -> None:
+    body = "```python run\nprint('start')\n```\n\n```python run\nwhile True:\n    pass\n```\n"
+    rendered = render_run(body, tmp_path, time_limit=1.0)
+    assert [str(d) for d in rendered.diagnostics] == ["post.md:10: code block timed out after 1 s"]
+    (_, first), (kind, text) = outputs(rendered.html)
+    assert first == "start" and kind == "code-output code-failed" and "timed out" in text
+
+
+def test_blocks_run_in_the_bundle_folder_with_a_minimal_environment(tmp_path: Path) -> None:
+    (tmp_path / "data.csv").write_text("a,b\n1,2\n", encoding="utf-8")
+    os.environ["BLOGSITE_TEST_VALUE"] = "passed on"
+    os.environ["SECRET_TOKEN_FOR_TEST"] = "kept out"
+    try:
+        body = (
+            "```python run\nimport os\nprint(open('data.csv').read().split()[1])\n"
+            "print(os.environ.get('BLOGSITE_TEST_VALUE'),"
+            " os.environ.get('SECRET_TOKEN_FOR_TEST'))\n```\n"
+        )
+        rendered = render_run(body, tmp_path)
+    finally:
+        del os.environ["BLOGSITE_TEST_VALUE"], os.environ["SECRET_TOKEN_FOR_TEST"]
+    assert outputs(rendered.html) == [("code-output", "1,2\npassed on None")]
+
+
+def test_an_unchanged_post_never_runs_its_code_again(tmp_path: Path, monkeypatch) -> None:
+    counter = tmp_path / "counter"
+    monkeypatch.setenv("BLOGSITE_COUNTER", str(counter))
+    code = (
+        "```python run\nimport os\nopen(os.environ['BLOGSITE_COUNTER'], 'a').write('x')\n"
+        "print('ran')\n```\n"
+    )
+    site = write_site(
+        tmp_path / "site", {"content/posts/a.md": post("A", body=f"正文。\n\n{code}")}
+    )
+    options = BuildOptions(source=site, search=False)
+    build(options)
+    build(options)  # no change: nothing renders, nothing runs
+    assert counter.read_text() == "x"
+    page = (site / "public/posts/a/index.html").read_text(encoding="utf-8")
+    assert outputs(page) == [("code-output", "ran")]
+    # The prose changes, the blocks do not: the post renders again, its code does not run.
+    (site / "content/posts/a.md").write_text(post("A", body=f"新的正文。\n\n{code}"), "utf-8")
+    build(options)
+    assert counter.read_text() == "x"
+    assert "新的正文" in (site / "public/posts/a/index.html").read_text(encoding="utf-8")
+    # A changed block runs again.
+    changed = code.replace("print('ran')", "print('ran again')")
+    (site / "content/posts/a.md").write_text(post("A", body=f"新的正文。\n\n{changed}"), "utf-8")
+    build(options)
+    assert counter.read_text() == "xx"
+
+
+def test_a_failing_block_fails_a_strict_build(tmp_path: Path) -> None:
+    site = write_site(
+        tmp_path / "site",
+        {"content/posts/a.md": post("A", body="```python run\nraise ValueError('坏了')\n```\n")},
+    )
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "blogsite",
+            "build",
+            "--strict",
+            "--no-search",
+            "--source",
+            str(site),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1
+    assert f"{site}/content/posts/a.md:6: ValueError: 坏了" in done.stderr
+    assert "Traceback" not in done.stderr  # the traceback is on the page, not the terminal
+
+
+@settings(max_examples=15, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(st.text(alphabet=st.sampled_from("x=1()[]:'\"\\\n print#+-*/%é中"), max_size=40))
+def test_any_text_in_a_run_block_never_crashes_and_leaves_no_worker(text: str) -> None:
+    body = "```python run\n" + text.replace("```", "") + "\n```\n"
+    before = children()
+    rendered = render_run(body, Path("."), time_limit=5.0)
+    assert rendered.html  # it rendered
+    assert children() <= before
+
+
+@pytest.fixture(autouse=True)
+def _no_stray_workers() -> Iterator[None]:
+    before = children()
+    yield
+    assert children() <= before
