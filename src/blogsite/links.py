@@ -29,6 +29,8 @@ _HIDDEN = re.compile(r"<!--.*?-->|<script\b[^>]*>(.*?)</script\s*>", re.S | re.I
 _ATTR = re.compile(r"(href|src|id|name)\s*=\s*")
 _BARE = re.compile(r"""[^\s"'=<>`]+""")
 _TAG = re.compile(r"""<[a-zA-Z][^\s/>]*(?:[^"'>]|"[^"]*"|'[^']*')*>""")
+# A quote inside escaped HTML: as Jinja writes it, as other escapers do, or left bare.
+_ESCAPED_URL = re.compile(r'\s(?:href|src)=(?:&#34;|&quot;|")(.*?)(?:&#34;|&quot;|")')
 _LOC = re.compile(r"<loc>([^<]*)</loc>")
 _WEB = ("http", "https")
 # Fragments every page has: the top of the page (HTML's own rule) and text fragments.
@@ -48,9 +50,12 @@ def scan_page(text: str, feed: bool = False) -> PageLinks:
     content is escaped text), unescaped and each once, and its elements' ids."""
     urls: dict[str, None] = {}
     ids: set[str] = set()
-    for source in (text, unescape(text)) if feed else (text,):
-        _scan_html(source, urls, ids)
+    _scan_html(text, urls, ids)
     if feed:
+        # The entries' HTML is escaped text: its links are read as they stand there, not
+        # by unescaping the whole feed (a feed of formulas holds half a million entities).
+        for match in _ESCAPED_URL.finditer(text):
+            urls[sys.intern(unescape(unescape(match[1])).strip())] = None
         urls.update(dict.fromkeys(unescape(m) for m in _LOC.findall(text)))
     return PageLinks(tuple(urls), frozenset(ids))
 
