@@ -201,3 +201,47 @@ def _no_stray_workers() -> Iterator[None]:
     before = children()
     yield
     assert children() <= before
+
+
+def test_rerun_and_check_code_run_the_blocks_again(tmp_path: Path, monkeypatch) -> None:
+    counter = tmp_path / "counter"
+    monkeypatch.setenv("BLOGSITE_COUNTER", str(counter))
+    code = "```python run\nimport os\nopen(os.environ['BLOGSITE_COUNTER'], 'a').write('x')\n```\n"
+    broken = "```python check\nassert 1 + 1 == 3, '算错了'\n```\n"
+    site = write_site(
+        tmp_path / "site",
+        {
+            "content/posts/a.md": post("A", body=f"正文。\n\n{code}"),
+            "content/posts/b.md": post("B", body="没有代码。\n"),
+        },
+    )
+    options = BuildOptions(source=site, search=False)
+    build(options)
+    build(options)
+    assert counter.read_text() == "x"
+    build(BuildOptions(source=site, search=False, rerun=True))
+    assert counter.read_text() == "xx"  # run again, though nothing changed
+    # `blogsite check --code` runs them too, and fails on a block that fails.
+    from blogsite.cli import main
+
+    assert main(["check", "--code", "--source", str(site)]) == 0
+    assert counter.read_text() == "xxx"
+    (site / "content/posts/b.md").write_text(post("B", body=broken), encoding="utf-8")
+    assert main(["check", "--code", "--source", str(site)]) == 1
+
+
+def test_doctest_blocks_compare_their_output(tmp_path: Path) -> None:
+    body = (
+        "```python hide\nnums = [2, 7, 11, 15]\n```\n\n"
+        "```pycon run\n>>> sum(nums)\n35\n>>> 1 / 0\nTraceback (most recent call last):\n"
+        "  ...\nZeroDivisionError: division by zero\n```\n\n"
+        "```pycon run\n>>> nums[0]\n3\n```\n"
+    )
+    rendered = render_run(body, tmp_path)
+    # The body's first line is the file's line 5: `>>> nums[0]` is its 15th, so line 19.
+    assert [str(d) for d in rendered.diagnostics] == [
+        "post.md:19: doctest mismatch: expected '3', got '2'"
+    ]
+    ((kind, text),) = outputs(rendered.html)  # a passing doctest adds nothing under itself
+    assert kind == "code-output code-failed"
+    assert text == ">>> nums[0]\nExpected:\n3\nGot:\n2\ndoctest mismatch: expected '3', got '2'"

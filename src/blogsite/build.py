@@ -36,6 +36,7 @@ from blogsite.errors import (
     collect,
     sort_diagnostics,
 )
+from blogsite.execute import has_runnable_blocks
 from blogsite.fonts import (
     EXCERPT_MATH_FONT,
     MATH_FONT,
@@ -109,6 +110,7 @@ class BuildOptions:
     search: bool = True  # index the pages with Pagefind
     cache: bool = True  # keep and reuse `.blogsite-cache/` under the site
     workers: int | None = None  # processes rendering Markdown; None: as many as pay off
+    rerun: bool = False  # run every runnable code block again, whatever the cache holds
     now: datetime | None = None  # default: the current time, for hiding future posts
 
     @property
@@ -526,9 +528,10 @@ def _make_posts(
             meta.body, source.shown, meta.body_line, settings, f"{url}\0{sorted(images.items())}"
         )
         used.add(key)
-        if key not in cache.rendered and key not in jobs:
+        rerun = options.rerun and has_runnable_blocks(meta.body)
+        if (rerun or key not in cache.rendered) and key not in jobs:
             folder = str(source.bundle or source.path.parent)
-            runs = cache.runs.get(source.shown)
+            runs = None if rerun else cache.runs.get(source.shown)
             jobs[key] = Job(meta.body, source.shown, meta.body_line, url, images, folder, runs)
         made.append((source, meta, path, assets, key))
     collect(errors)

@@ -56,6 +56,11 @@ def _parser() -> argparse.ArgumentParser:
         action="store_false",
         help="skip the search index (Pagefind)",
     )
+    build_cmd.add_argument(
+        "--rerun",
+        action="store_true",
+        help="run every runnable code block again instead of reusing its cached output",
+    )
     _add_cache_options(build_cmd)
     loudness = build_cmd.add_mutually_exclusive_group()
     loudness.add_argument(
@@ -172,6 +177,11 @@ def _parser() -> argparse.ArgumentParser:
         "network; a link that answered is not asked again for a day)",
     )
     check_cmd.add_argument(
+        "--code",
+        action="store_true",
+        help="run every runnable code block again, whatever the cache holds (for CI)",
+    )
+    check_cmd.add_argument(
         "--timeout",
         type=_seconds,
         default=10.0,
@@ -283,6 +293,7 @@ def _build(args: argparse.Namespace) -> int:
         search=args.search,
         cache=args.cache,
         workers=args.jobs,
+        rerun=args.rerun,
     )
     try:
         with progress_bar(sys.stdout, enabled=not args.quiet) as progress:
@@ -349,6 +360,7 @@ def _check(args: argparse.Namespace) -> int:
         search=False,
         cache=args.cache,
         workers=args.jobs,
+        rerun=args.code,
     )
     if not _is_site(args.source):
         return 1

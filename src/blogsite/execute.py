@@ -14,6 +14,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -36,6 +37,7 @@ class Block:
     path: str  # the Markdown file, as messages name it
     line: int  # the file's line of the block's first line of code
     mode: str  # one of MODES
+    doctest: bool = False  # a ```pycon block: its `>>>` examples run and their output compared
 
 
 @dataclass(frozen=True)
@@ -49,12 +51,25 @@ class Outcome:
     skipped: bool = False  # not run: an earlier block failed or the time ran out
 
 
+# A fence whose info string marks it runnable: ```python run (a quick look before parsing).
+_RUNNABLE_FENCE = re.compile(
+    r"^ {0,3}(?:`{3,}|~{3,})\s*(?:python3?|py|pycon)\b[^\n]*\b(?:run|hide|check)\b",
+    re.MULTILINE,
+)
+
+
+def has_runnable_blocks(body: str) -> bool:
+    """Whether a Markdown body seems to hold runnable blocks (without parsing it)."""
+    return _RUNNABLE_FENCE.search(body) is not None
+
+
 def blocks_digest(blocks: Sequence[Block]) -> str:
     """Of everything the outcomes depend on: every block in order, and the Python."""
     hasher = hashlib.blake2b(digest_size=16)
     hasher.update(sys.version.encode() + b"\0" + sys.executable.encode() + b"\0")
     for block in blocks:
-        hasher.update(f"{block.mode}\0{block.line}\0{block.path}\0{block.code}\0".encode())
+        parts = (block.mode, block.line, block.path, block.doctest, block.code)
+        hasher.update("\0".join(map(str, parts)).encode() + b"\0")
     return hasher.hexdigest()
 
 
@@ -66,7 +81,7 @@ def run_blocks(
         return ()
     with tempfile.TemporaryDirectory(prefix="blogsite-run-") as scratch:
         results = Path(scratch) / "results.json"
-        request = json.dumps([[b.code, b.path, b.line] for b in blocks])
+        request = json.dumps([[b.code, b.path, b.line, b.doctest] for b in blocks])
         env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "HOME": scratch,
@@ -134,11 +149,47 @@ def save():
         json.dump(done, f)
     os.replace(results_path + ".tmp", results_path)
 source = {}
-for code, path, line in blocks:
+for code, path, line, _ in blocks:
     for n, text in enumerate(code.splitlines()):
         source[(path, line + n)] = text.strip()
-for code, path, line in blocks:
+
+# Each `>>>` example in order in the shared namespace; the first mismatch or error is
+# told as expected against got, at its line.
+def run_doctest(code, path, line, out):
+    import doctest
+    test = doctest.DocTestParser().get_doctest(code, namespace, path, path, line - 1)
+    for example in test.examples:
+        where = line + example.lineno
+        got = io.StringIO()
+        try:
+            with contextlib.redirect_stdout(got):
+                compiled = compile(example.source, path, "single")
+                exec(compiled, namespace)
+        except BaseException as exc:
+            raised = traceback.format_exception_only(type(exc), exc)[-1]
+            if example.exc_msg is not None and raised.endswith(example.exc_msg):
+                continue
+            return f"{type(exc).__name__}: {exc}", where
+        checker = doctest.OutputChecker()
+        if not checker.check_output(example.want, got.getvalue(), doctest.ELLIPSIS):
+            want = example.want.rstrip("\n") or "(nothing)"
+            shown = got.getvalue().rstrip("\n") or "(nothing)"
+            print(f">>> {example.source.rstrip()}\nExpected:\n{want}\nGot:\n{shown}", file=out)
+            return f"doctest mismatch: expected {want!r}, got {shown!r}", where
+    return None, None
+
+for code, path, line, is_doctest in blocks:
     out = io.StringIO()
+    if is_doctest:
+        try:
+            error, where = run_doctest(code, path, line, out)
+        except BaseException as exc:
+            error, where = f"{type(exc).__name__}: {exc}", line
+        done.append([out.getvalue(), error, where])
+        save()
+        if error is not None:
+            break
+        continue
     try:
         try:
             tree = ast.parse(code, filename=path)

@@ -713,10 +713,12 @@ def _run_blocks(
             continue
         lang, attrs = parse_fence_info(token.info)
         mode = next((m for m in MODES if m in attrs), None)
-        if mode is None or lang.lower() not in ("python", "py", "python3"):
+        if mode is None or lang.lower() not in ("python", "py", "python3", "pycon"):
             continue
         token.meta["mode"] = mode
-        found.append((token, Block(token.content, path, first_line + token.map[0] + 1, mode)))
+        line = first_line + token.map[0] + 1
+        doctest = lang.lower() == "pycon"
+        found.append((token, Block(token.content, path, line, mode, doctest)))
     if not found or run is None:
         return None
     blocks = tuple(block for _, block in found)
