@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from markup_helpers import MD, SETTINGS
 
 from blogsite.build import BuildOptions, build
+from blogsite.errors import BlogsiteError
 from blogsite.execute import run_blocks
 from blogsite.markup import render_markdown
 
@@ -245,3 +246,24 @@ def test_doctest_blocks_compare_their_output(tmp_path: Path) -> None:
     ((kind, text),) = outputs(rendered.html)  # a passing doctest adds nothing under itself
     assert kind == "code-output code-failed"
     assert text == ">>> nums[0]\nExpected:\n3\nGot:\n2\ndoctest mismatch: expected '3', got '2'"
+
+
+def test_the_time_limit_is_set_per_site_and_per_post(tmp_path: Path) -> None:
+    hang = "```python run\nimport time\nprint('start', flush=True)\ntime.sleep(30)\n```\n"
+    site = write_site(
+        tmp_path / "site",
+        {
+            "blogsite.yaml": "title: T\ncode_timeout: 1\n",
+            "content/posts/a.md": post("A", body=hang),
+            "content/posts/b.md": post("B", body=hang, code_timeout=2),
+        },
+    )
+    result = build(BuildOptions(source=site, search=False))
+    assert sorted(str(d).split("/content/posts/")[1] for d in result.diagnostics) == [
+        "a.md:6: code block timed out after 1 s",  # the first line of code
+        "b.md:7: code block timed out after 2 s",  # its front matter has one line more
+    ]
+    # A value that is no number of seconds names the file.
+    (site / "content/posts/b.md").write_text(post("B", body=hang, code_timeout="soon"), "utf-8")
+    with pytest.raises(BlogsiteError, match=r"b\.md: `code_timeout` must be a number"):
+        build(BuildOptions(source=site, search=False))

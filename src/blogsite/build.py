@@ -524,15 +524,20 @@ def _make_posts(
         url = site_url(config.root_path, path)
         assets = _bundle_assets(source)
         images = _images(source, assets)
-        key = _digest(
-            meta.body, source.shown, meta.body_line, settings, f"{url}\0{sorted(images.items())}"
-        )
+        limit = meta.extra.get("code_timeout", config.code_timeout)
+        if isinstance(limit, bool) or not isinstance(limit, int | float) or not limit > 0:
+            message = f"`code_timeout` must be a number of seconds above 0, not {limit!r}"
+            errors.append(Diagnostic(source.shown, None, message + "; write `code_timeout: 30`"))
+            continue
+        inputs = f"{url}\0{sorted(images.items())}\0{float(limit)}"
+        key = _digest(meta.body, source.shown, meta.body_line, settings, inputs)
         used.add(key)
         rerun = options.rerun and has_runnable_blocks(meta.body)
         if (rerun or key not in cache.rendered) and key not in jobs:
             folder = str(source.bundle or source.path.parent)
             runs = None if rerun else cache.runs.get(source.shown)
-            jobs[key] = Job(meta.body, source.shown, meta.body_line, url, images, folder, runs)
+            job = Job(meta.body, source.shown, meta.body_line, url, images, folder, runs, limit)
+            jobs[key] = job
         made.append((source, meta, path, assets, key))
     collect(errors)
     cache.fronts = fronts

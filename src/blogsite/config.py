@@ -30,6 +30,7 @@ class Config:
     timezone: str = "UTC"
     index_heading: str = "Latest updates"
     summary_length: int = 150
+    code_timeout: float = 10.0  # seconds for all of a post's runnable code blocks
     # `math: {macros: {RR: "\\mathbb{R}"}}`: TeX macros for every formula of the site.
     math_macros: tuple[tuple[str, str], ...] = ()
     math_line: int | None = field(default=None, compare=False)  # where `math:` stands
@@ -86,6 +87,12 @@ def make_config(data: dict[str, Any], lines: dict[str, int], path: Path | str) -
             raise ConfigError(
                 path, line, f"`{key}` must be a whole number, not {value!r}; {_EXAMPLES[key]}"
             )
+        if expected is float:
+            if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+                raise ConfigError(
+                    path, line, f"`{key}` must be a number above 0, not {value!r}; {_EXAMPLES[key]}"
+                )
+            value = float(value)
         if expected is str:
             if value is None:
                 value = ""
@@ -211,6 +218,7 @@ _EXAMPLES = {
     "timezone": "write an IANA name like `timezone: Asia/Shanghai` or `timezone: UTC`",
     "paginate": "write a whole number like `paginate: 12`",
     "summary_length": "write a whole number like `summary_length: 150`",
+    "code_timeout": "write seconds like `code_timeout: 30`",
 }
 
 

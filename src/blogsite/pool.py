@@ -45,6 +45,7 @@ class Job:
     folder: str = ""  # where its runnable blocks run: the bundle, or the post's folder
     # (digest, outcomes) of its runnable blocks from an earlier build, reused if the same
     runs: tuple[str, tuple[Any, ...]] | None = None
+    time_limit: float = 10.0  # seconds for all its runnable blocks
 
 
 def workers_for(jobs: int, requested: int | None) -> int:
@@ -189,9 +190,13 @@ def _render(parser: MarkdownParser, settings: MarkupSettings, job: Job) -> Rende
     from blogsite.markup import render_markdown  # imported once rendering is needed
 
     def run(blocks: tuple[Any, ...]) -> tuple[Any, ...]:
-        if job.runs is not None and job.runs[0] == blocks_digest(blocks):
-            return job.runs[1]  # the same blocks as last time: their output is known
-        return run_blocks(blocks, Path(job.folder))
+        known = job.runs
+        # The same blocks as last time: their output is known. A timeout is not an outcome
+        # to keep: the limit may have been raised since.
+        same = known is not None and known[0] == blocks_digest(blocks)
+        if same and not any(outcome.timed_out for outcome in known[1]):  # type: ignore[index]
+            return known[1]  # type: ignore[index]
+        return run_blocks(blocks, Path(job.folder), job.time_limit)
 
     return render_markdown(
         parser,
