@@ -14,6 +14,7 @@ from blogsite.config import check_base_url
 from blogsite.scaffold import init_site
 
 BUILD = 'blogsite build --strict --base-url "${{ steps.pages.outputs.base_url }}/"'
+CHECK = "blogsite check --code"
 
 
 def load(path: Path) -> dict[str, Any]:
@@ -70,6 +71,8 @@ def test_builds_strictly_with_the_pages_url_and_deploys_with_the_official_action
     # Configure Pages must come before the build that reads its output.
     order = [step.get("id") or step.get("run", "").strip() for step in build_steps]
     assert order.index("pages") < order.index(BUILD)
+    # Code blocks run and links are checked before the build, whose cache it fills.
+    assert order.index(CHECK) < order.index(BUILD)
     assert uses(workflow, "build")[-1] == "actions/upload-pages-artifact"
     upload = build_steps[-1]
     assert upload["with"]["path"] == "public"
@@ -89,7 +92,7 @@ def test_the_repository_installs_and_tests_with_the_readme_command(
 
 
 def test_a_new_site_installs_what_its_requirements_name(init_workflow: dict[str, Any]) -> None:
-    assert runs(init_workflow, "build") == ["pip install -r requirements.txt", BUILD]
+    assert runs(init_workflow, "build") == ["pip install -r requirements.txt", CHECK, BUILD]
 
 
 def test_the_pages_url_is_a_valid_base_url() -> None:
