@@ -15,8 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from tests.conftest import post, write_site
+from conftest import post, write_site
 
 # Runs `blogsite build` and SIGKILLs itself at the KILL_AT-th write below the site folder
 # (KILL_AT=0: never); prints how many writes there were.

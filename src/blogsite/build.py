@@ -267,6 +267,12 @@ class BuildCache:
             return None
         return self.previous.digests[name], dict(self.previous.files)
 
+    def take_back(self, output_dir: Path) -> None:
+        """Learn what the output folder holds from the last build, and take back the
+        pages stored without their bytes that are still there as they were written."""
+        self.previous = previous_build(output_dir)
+        self.adopt(self.previous)
+
     def check_links(
         self, made: Mapping[str, Output], outputs: Mapping[str, Output], address: SiteAddress
     ) -> LinkReport:
@@ -717,8 +723,7 @@ def build(
     notices: list[str] = []
     if cache is None:
         cache, notices = open_cache(options)
-    cache.previous = previous_build(options.output_dir)
-    cache.adopt(cache.previous)
+    cache.take_back(options.output_dir)
     misses, before = cache.misses, cache.state()
     result = build_site(options, cache, progress)
     written, diagnostics = publish(options, cache, result)

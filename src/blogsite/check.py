@@ -11,7 +11,6 @@ from blogsite.cache import CACHE_DIR
 from blogsite.errors import Diagnostic, sort_diagnostics
 from blogsite.external import CACHE_NAME, ExternalOptions, check_external
 from blogsite.links import Broken, SiteAddress, link_diagnostics
-from blogsite.output import previous_build
 
 
 @dataclass(frozen=True)
@@ -29,8 +28,7 @@ def check_site(options: BuildOptions, external: ExternalOptions | None = None) -
     what would fail the build."""
     started = time.perf_counter()
     cache, notices = open_cache(options)
-    cache.previous = previous_build(options.output_dir)
-    cache.adopt(cache.previous)
+    cache.take_back(options.output_dir)
     before = cache.state()
     result = build_site(options, cache)
     if options.cache and cache.state() != before:

@@ -265,7 +265,7 @@ def link_diagnostics(
     templates: dict[tuple[str, str], list[str]] = {}
     # A post's own page first: what its links lack is said as seen from there.
     for item in sorted(broken, key=lambda item: item.page not in by_page):
-        written = _written_by(by_page.get(item.page), item.page, address, rendered=item.url)
+        written = _written_by(by_page.get(item.page), item.url)
         if not written:
             if by_target is None:  # made only when a link is broken off its post's page
                 by_target = _by_target(by_page, address)
@@ -282,15 +282,14 @@ def link_diagnostics(
         for (path, line, url), reason in found.items()
     ]
     for (url, reason), on in templates.items():
-        pages = f"/{_page_url(on[0])}" + (f" and {len(on) - 1} more" if len(on) > 1 else "")
+        pages = f"/{_folder(on[0])}" + (f" and {len(on) - 1} more" if len(on) > 1 else "")
         message = f"broken {what} {url} on {pages}: {reason}; a template writes it"
         diagnostics.append(Diagnostic("templates", None, message))
     return diagnostics
 
 
-def _written_by(
-    post: Post | None, page: str, address: SiteAddress, rendered: str
-) -> list[tuple[Post, str, int]]:
+def _written_by(post: Post | None, rendered: str) -> list[tuple[Post, str, int]]:
+    """The post's own links that stand as `rendered` on its page, with their lines."""
     if post is None:
         return []
     return [(post, written, line) for written, url, line in post.rendered.links if url == rendered]
@@ -309,7 +308,3 @@ def _by_target(
                 target = (url, "")  # not a URL at all
             found.setdefault(target, []).append((post, written, line))
     return found
-
-
-def _page_url(key: str) -> str:
-    return key.removesuffix("index.html")
