@@ -46,7 +46,7 @@ def render_run(body: str, folder: Path, time_limit: float = 10.0):
         path="post.md",
         first_line=5,
         settings=SETTINGS,
-        run=lambda blocks: run_blocks(blocks, folder, time_limit),
+        run=lambda blocks: ("", run_blocks(blocks, folder, time_limit)),
     )
 
 
@@ -267,3 +267,99 @@ def test_the_time_limit_is_set_per_site_and_per_post(tmp_path: Path) -> None:
     (site / "content/posts/b.md").write_text(post("B", body=hang, code_timeout="soon"), "utf-8")
     with pytest.raises(BlogsiteError, match=r"b\.md: `code_timeout` must be a number"):
         build(BuildOptions(source=site, search=False))
+
+
+PRELUDE = (
+    "```cpp hide\n#include <cassert>\n#include <iostream>\n#include <vector>\n"
+    "using namespace std;\n```\n\n"
+)
+SOLUTION = (
+    "```cpp check\nclass Solution {\npublic:\n    int sum(const vector<int>& v) {\n"
+    "        int s = 0;\n        for (int x : v) s += x;\n        return s;\n    }\n};\n```\n\n"
+)
+
+
+def test_cpp_blocks_make_one_program_whose_output_shows_under_main(tmp_path: Path) -> None:
+    (tmp_path / "n.txt").write_text("7\n", encoding="utf-8")
+    main = (
+        '```cpp run\n#include <fstream>\nint main() {\n    int n;\n    ifstream("n.txt") >> n;\n'
+        '    cout << Solution().sum({1, 2, n}) << " 中文" << endl;\n}\n```\n'
+    )
+    rendered = render_run(
+        PRELUDE + SOLUTION + main + "\n```python run\nprint('py')\n```\n", tmp_path
+    )
+    assert rendered.diagnostics == ()
+    assert outputs(rendered.html) == [("code-output", "10 中文"), ("code-output", "py")]
+    soup = BeautifulSoup(rendered.html, "html.parser")
+    assert "#include <cassert>" not in soup.get_text()  # the hidden prelude
+    assert "class Solution" in soup.get_text()  # the checked block is shown, no output
+    nxt = soup.find(string=lambda s: "class" in s).find_parent("figure").find_next_sibling()
+    assert "code-output" not in nxt.get("class", [])
+
+
+def test_a_cpp_compile_error_is_told_at_its_markdown_line(tmp_path: Path) -> None:
+    broken = SOLUTION.replace("s += x;", "s += y;")
+    main = "```cpp run\nint main() { cout << Solution().sum({1}) << endl; }\n```\n"
+    rendered = render_run(PRELUDE + broken + main, tmp_path)
+    # The body starts at the file's line 5; `s += y;` is the body's line 13: line 17.
+    (diagnostic,) = rendered.diagnostics
+    assert diagnostic.line == 17 and diagnostic.message.startswith("C++ error: ")
+    assert "y’ was not declared" in diagnostic.message
+    (kind, text), (skipped, _) = outputs(rendered.html)
+    assert kind == "code-output code-failed" and "post.md:17:" in text and "/tmp" not in text
+    assert "code-skipped" in skipped  # main is part of the program that did not compile
+
+
+def test_a_failed_cpp_assert_and_a_cpp_hang_are_told(tmp_path: Path) -> None:
+    main = (
+        '```cpp run\nint main() {\n    cout << "before" << endl;\n'
+        "    assert(Solution().sum({1, 2}) == 4);\n}\n```\n\n"
+        "```cpp run\nint main() { volatile int i = 0; while (true) ++i; }\n```\n"
+    )
+    rendered = render_run(PRELUDE + SOLUTION + main, tmp_path, time_limit=2.0)
+    failed, hang = rendered.diagnostics
+    assert str(failed) == (  # at the assert's own line
+        "post.md:26: int main(): Assertion `Solution().sum({1, 2}) == 4' failed."
+        " (the program was killed by signal SIGABRT)"
+    )
+    assert str(hang) == "post.md:31: code block timed out after 2 s"
+    (kind, text), (hang_kind, _) = outputs(rendered.html)
+    assert kind == hang_kind == "code-output code-failed"
+    assert text.startswith("before\n") and "signal SIGABRT" in text
+
+
+def test_without_gpp_a_cpp_block_shows_a_note_and_fails_a_strict_build(tmp_path: Path) -> None:
+    body = PRELUDE + "```cpp run\nint main() { cout << 1; }\n```\n"
+    site = write_site(tmp_path / "site", {"content/posts/a.md": post("A", body=body)})
+    command = [sys.executable, "-m", "blogsite", "build", "--no-search", "--source", str(site)]
+    env = {**os.environ, "PATH": str(tmp_path)}  # nowhere to find g++
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 0, done.stderr
+    assert f"{site}/content/posts/a.md:6: g++ is not installed" in done.stderr
+    page = (site / "public/posts/a/index.html").read_text(encoding="utf-8")
+    notes = BeautifulSoup(page, "html.parser").select(".code-skipped")
+    assert [n.get_text() for n in notes] == [
+        "Not run: g++ is not installed where this page was built"
+    ] * 2
+    strict = subprocess.run([*command, "--strict"], capture_output=True, text=True, env=env)
+    assert strict.returncode == 1 and "g++ is not installed" in strict.stderr
+
+
+def test_a_changed_module_that_a_block_imports_runs_the_blocks_again(tmp_path: Path) -> None:
+    body = "```python run\nimport helper\nprint(helper.VALUE)\n```\n"
+    site = write_site(
+        tmp_path / "site",
+        {
+            "content/posts/a/index.md": post("A", body=body),
+            "content/posts/a/helper.py": "VALUE = 1\n",
+        },
+    )
+    options = BuildOptions(source=site, search=False)
+    page = site / "public/posts/a/index.html"
+    build(options)
+    assert outputs(page.read_text(encoding="utf-8")) == [("code-output", "1")]
+    helper = site / "content/posts/a/helper.py"
+    helper.write_text("VALUE = 22\n", encoding="utf-8")  # the post itself is unchanged
+    os.utime(helper, ns=(helper.stat().st_mtime_ns + 10**9,) * 2)
+    build(options)
+    assert outputs(page.read_text(encoding="utf-8")) == [("code-output", "22")]

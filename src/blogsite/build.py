@@ -36,7 +36,7 @@ from blogsite.errors import (
     collect,
     sort_diagnostics,
 )
-from blogsite.execute import has_runnable_blocks
+from blogsite.execute import environment_digest, has_runnable_blocks
 from blogsite.fonts import (
     EXCERPT_MATH_FONT,
     MATH_FONT,
@@ -536,11 +536,14 @@ def _make_posts(
             errors.append(Diagnostic(source.shown, None, message + "; write `code_timeout: 30`"))
             continue
         inputs = f"{url}\0{sorted(images.items())}\0{float(limit)}"
+        folder = str(source.bundle or source.path.parent)
+        runnable = has_runnable_blocks(meta.body)
+        if runnable:  # its output depends on the Python, the modules it imports, g++
+            inputs += "\0" + environment_digest(meta.body, Path(folder))
         key = _digest(meta.body, source.shown, meta.body_line, settings, inputs)
         used.add(key)
-        rerun = options.rerun and has_runnable_blocks(meta.body)
+        rerun = options.rerun and runnable
         if (rerun or key not in cache.rendered) and key not in jobs:
-            folder = str(source.bundle or source.path.parent)
             runs = None if rerun else cache.runs.get(source.shown)
             job = Job(meta.body, source.shown, meta.body_line, url, images, folder, runs, limit)
             jobs[key] = job

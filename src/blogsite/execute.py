@@ -1,11 +1,11 @@
 """Runnable code blocks: a post's ` ```python run ` blocks, run when the site is built.
 
-They run in a worker process of their own (never in the build's), one namespace for the
+Python blocks run in a worker process of their own (never in the build's), one namespace for the
 whole post as in a notebook, with the post's bundle folder as the working directory, a
 minimal environment, a time limit for the whole post and a memory limit. Each block's
 output comes back with its standard output and the repr of a final bare expression; a
 failure comes back with the Markdown line of the failing statement and a traceback whose
-frames name the post's lines.
+frames name the post's lines. C++ blocks (` ```cpp run `) are compiled and run by `cpp`.
 """
 
 from __future__ import annotations
@@ -15,12 +15,14 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
+from importlib.machinery import PathFinder
 from pathlib import Path
 
 # Blocks marked so: `run` shows code and output, `hide` shows neither, `check` the code only.
@@ -38,6 +40,7 @@ class Block:
     line: int  # the file's line of the block's first line of code
     mode: str  # one of MODES
     doctest: bool = False  # a ```pycon block: its `>>>` examples run and their output compared
+    lang: str = "python"  # or "cpp"
 
 
 @dataclass(frozen=True)
@@ -49,13 +52,23 @@ class Outcome:
     line: int | None = None  # the failing statement's line in the Markdown file
     timed_out: bool = False
     skipped: bool = False  # not run: an earlier block failed or the time ran out
+    missing: str | None = None  # not run: this tool (g++) is not installed
+    summary: str | None = None  # the error in one line, where its text does not end so
+
+
+# A fence's language → the language its runnable blocks are run as.
+LANGUAGES = {"python": "python", "python3": "python", "py": "python", "pycon": "python"}
+LANGUAGES |= {"cpp": "cpp", "c++": "cpp", "cxx": "cpp"}
 
 
 # A fence whose info string marks it runnable: ```python run (a quick look before parsing).
 _RUNNABLE_FENCE = re.compile(
-    r"^ {0,3}(?:`{3,}|~{3,})\s*(?:python3?|py|pycon)\b[^\n]*\b(?:run|hide|check)\b",
-    re.MULTILINE,
+    r"^ {0,3}(?:`{3,}|~{3,})\s*(?:python3?|py|pycon|cpp|c\+\+|cxx)(?![\w+])[^\n]*"
+    r"\b(?:run|hide|check)\b",
+    re.MULTILINE | re.IGNORECASE,
 )
+# The modules a block imports, roughly: enough to know which installed code it depends on.
+_IMPORT = re.compile(r"^\s*(?:>>>\s*)?(?:from|import)\s+([A-Za-z_]\w*)", re.MULTILINE)
 
 
 def has_runnable_blocks(body: str) -> bool:
@@ -63,33 +76,87 @@ def has_runnable_blocks(body: str) -> bool:
     return _RUNNABLE_FENCE.search(body) is not None
 
 
-def blocks_digest(blocks: Sequence[Block]) -> str:
-    """Of everything the outcomes depend on: every block in order, and the Python."""
+def environment_digest(code: str, cwd: Path) -> str:
+    """Of what runnable code depends on besides itself: the Python, the installed modules
+    it imports (found as the worker would find them, the bundle folder first), and g++.
+
+    A module is known by its file's size and time, so an upgrade of NumPy or an edit of a
+    helper module beside the post runs the blocks again."""
+    parts = [sys.version, sys.executable]
+    for name in sorted(set(_IMPORT.findall(code))):
+        try:
+            spec = PathFinder.find_spec(name, [str(cwd), *sys.path])
+        except (ImportError, ValueError):
+            spec = None
+        parts.append(f"{name}={_identity(spec.origin if spec else None)}")
+    if re.search(r"^ {0,3}(?:`{3,}|~{3,})\s*(?:cpp|c\+\+|cxx)", code, re.M | re.I):
+        parts.append(f"g++={_identity(shutil.which('g++'))}")
+    return hashlib.blake2b("\0".join(parts).encode(), digest_size=16).hexdigest()
+
+
+def _identity(path: str | None) -> str:
+    if path is None:
+        return "-"
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return path
+    return f"{path}:{stat.st_size}:{stat.st_mtime_ns}"
+
+
+def blocks_digest(blocks: Sequence[Block], cwd: Path) -> str:
+    """Of everything the outcomes depend on: every block in order, and the environment."""
     hasher = hashlib.blake2b(digest_size=16)
-    hasher.update(sys.version.encode() + b"\0" + sys.executable.encode() + b"\0")
     for block in blocks:
-        parts = (block.mode, block.line, block.path, block.doctest, block.code)
+        parts = (block.lang, block.mode, block.line, block.path, block.doctest, block.code)
         hasher.update("\0".join(map(str, parts)).encode() + b"\0")
+    fences = "".join(f"```{b.lang}\n{b.code}\n" for b in blocks)
+    hasher.update(environment_digest(fences, cwd).encode())
     return hasher.hexdigest()
+
+
+def minimal_environment(home: str) -> dict[str, str]:
+    """What a block's process sees: a bare minimum, and the author's `BLOGSITE_*`."""
+    return {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": home,
+        "LANG": "C.UTF-8",
+        "PYTHONHASHSEED": "0",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        **{k: v for k, v in os.environ.items() if k.startswith(PASSED_ON)},
+    }
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Kill a process started in a session of its own, and its children with it."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
 
 
 def run_blocks(
     blocks: Sequence[Block], cwd: Path, time_limit: float = TIME_LIMIT
 ) -> tuple[Outcome, ...]:
-    """Run a post's blocks in order in one fresh worker process; one outcome each."""
+    """Run a post's blocks, Python in one fresh worker process in order and C++ as
+    programs of their own; one outcome each, in the blocks' order."""
+    from blogsite.cpp import run_cpp  # it builds on this module's Block and Outcome
+
+    python = [i for i, block in enumerate(blocks) if block.lang == "python"]
+    cpp = [i for i, block in enumerate(blocks) if block.lang == "cpp"]
+    ran = _run_python([blocks[i] for i in python], cwd, time_limit)
+    outcomes = dict(zip(python, ran, strict=True))
+    outcomes.update(zip(cpp, run_cpp([blocks[i] for i in cpp], cwd, time_limit), strict=True))
+    return tuple(outcomes[i] for i in range(len(blocks)))
+
+
+def _run_python(blocks: Sequence[Block], cwd: Path, time_limit: float) -> tuple[Outcome, ...]:
+    """Run Python blocks in order in one fresh worker process; one outcome each."""
     if not blocks:
         return ()
     with tempfile.TemporaryDirectory(prefix="blogsite-run-") as scratch:
         results = Path(scratch) / "results.json"
         request = json.dumps([[b.code, b.path, b.line, b.doctest] for b in blocks])
-        env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "HOME": scratch,
-            "LANG": "C.UTF-8",
-            "PYTHONHASHSEED": "0",
-            "PYTHONDONTWRITEBYTECODE": "1",
-            **{k: v for k, v in os.environ.items() if k.startswith(PASSED_ON)},
-        }
+        env = minimal_environment(scratch)
         timed_out = False
         try:
             process = subprocess.Popen(
@@ -107,7 +174,7 @@ def run_blocks(
             process.communicate(request.encode(), timeout=time_limit)
         except subprocess.TimeoutExpired:
             timed_out = True
-            _stop(process)
+            stop(process)
         done = _read(results)
     outcomes = [Outcome(output=output, error=error, line=line) for output, error, line in done]
     if len(outcomes) < len(blocks) and not any(o.error for o in outcomes):
@@ -117,12 +184,6 @@ def run_blocks(
             outcomes.append(Outcome(error=f"the worker process ended (exit {process.returncode})"))
     outcomes += [Outcome(skipped=True)] * (len(blocks) - len(outcomes))
     return tuple(outcomes)
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)
-    process.wait()
 
 
 def _read(results: Path) -> list[tuple[str, str | None, int | None]]:

@@ -27,7 +27,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
 
 from blogsite.errors import Diagnostic
-from blogsite.execute import MODES, Block, Outcome, blocks_digest
+from blogsite.execute import LANGUAGES, MODES, Block, Outcome
 from blogsite.fonts import math_text
 from blogsite.highlight import highlight_block
 from blogsite.mathml import MathError, render_batch, render_inline_pieces, render_math
@@ -675,14 +675,27 @@ def _render_fence(
 
 
 _OUTPUT_LABELS = {
-    "en": {"output": "Output", "error": "Error", "skipped": "Not run: an earlier block failed"},
-    "zh": {"output": "输出", "error": "出错", "skipped": "未运行：前面的代码块出错"},
+    "en": {
+        "output": "Output",
+        "error": "Error",
+        "skipped": "Not run: an earlier block failed",
+        "missing": "Not run: {tool} is not installed where this page was built",
+    },
+    "zh": {
+        "output": "输出",
+        "error": "出错",
+        "skipped": "未运行：前面的代码块出错",
+        "missing": "未运行：构建本页的机器上没有 {tool}",
+    },
 }
 
 
 def _output_html(outcome: Outcome, mode: str, language: str) -> str:
     """A block's output under it, styled as output, not code; a failure always shows."""
     labels = _OUTPUT_LABELS[language]
+    if outcome.missing is not None:
+        note = labels["missing"].format(tool=escape(outcome.missing))
+        return f'<div class="code-output code-skipped">{note}</div>\n'
     if outcome.skipped:
         return f'<div class="code-output code-skipped">{labels["skipped"]}</div>\n'
     if outcome.error is not None:
@@ -698,8 +711,9 @@ def _output_html(outcome: Outcome, mode: str, language: str) -> str:
     )
 
 
-# Runs a post's blocks; given by the build, which knows the post's folder and caches.
-Runner = Callable[[tuple[Block, ...]], tuple[Outcome, ...]]
+# Runs a post's blocks: (digest of all they depend on, their outcomes). Given by the
+# build, which knows the post's folder and keeps earlier outcomes.
+Runner = Callable[[tuple[Block, ...]], tuple[str, tuple[Outcome, ...]]]
 
 
 def _run_blocks(
@@ -713,25 +727,31 @@ def _run_blocks(
             continue
         lang, attrs = parse_fence_info(token.info)
         mode = next((m for m in MODES if m in attrs), None)
-        if mode is None or lang.lower() not in ("python", "py", "python3", "pycon"):
+        language = LANGUAGES.get(lang.lower())
+        if mode is None or language is None:
             continue
         token.meta["mode"] = mode
         line = first_line + token.map[0] + 1
         doctest = lang.lower() == "pycon"
-        found.append((token, Block(token.content, path, line, mode, doctest)))
+        found.append((token, Block(token.content, path, line, mode, doctest, language)))
     if not found or run is None:
         return None
-    blocks = tuple(block for _, block in found)
-    outcomes = run(blocks)
+    digest, outcomes = run(tuple(block for _, block in found))
     for (token, block), outcome in zip(found, outcomes, strict=True):
         token.meta["outcome"] = outcome
-        if outcome.error is not None:
+        if outcome.missing is not None:
+            message = (
+                f"{outcome.missing} is not installed, so this block was not run; install it"
+                f" (`apt-get install {outcome.missing}`) or drop `{block.mode}`"
+            )
+            env["diagnostics"].append(Diagnostic(path, block.line, message))
+        elif outcome.error is not None:
             # A timeout's error says only that ("timed out after 10 s"); a traceback ends
             # with the exception, which is what the terminal needs.
-            last = outcome.error.strip().splitlines()[-1]
+            last = outcome.summary or outcome.error.strip().splitlines()[-1]
             message = f"code block {outcome.error}" if outcome.timed_out else last
             env["diagnostics"].append(Diagnostic(path, outcome.line or block.line, message))
-    return blocks_digest(blocks), outcomes
+    return digest, outcomes
 
 
 def _render_image(

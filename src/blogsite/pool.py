@@ -189,14 +189,15 @@ def _render(parser: MarkdownParser, settings: MarkupSettings, job: Job) -> Rende
     from blogsite.execute import blocks_digest, run_blocks
     from blogsite.markup import render_markdown  # imported once rendering is needed
 
-    def run(blocks: tuple[Any, ...]) -> tuple[Any, ...]:
+    def run(blocks: tuple[Any, ...]) -> tuple[str, tuple[Any, ...]]:
         known = job.runs
+        digest = blocks_digest(blocks, Path(job.folder))
         # The same blocks as last time: their output is known. A timeout is not an outcome
         # to keep: the limit may have been raised since.
-        same = known is not None and known[0] == blocks_digest(blocks)
+        same = known is not None and known[0] == digest
         if same and not any(outcome.timed_out for outcome in known[1]):  # type: ignore[index]
-            return known[1]  # type: ignore[index]
-        return run_blocks(blocks, Path(job.folder), job.time_limit)
+            return known  # type: ignore[return-value]
+        return digest, run_blocks(blocks, Path(job.folder), job.time_limit)
 
     return render_markdown(
         parser,
