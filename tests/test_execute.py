@@ -243,7 +243,9 @@ def test_doctest_blocks_compare_their_output(tmp_path: Path) -> None:
     assert [str(d) for d in rendered.diagnostics] == [
         "post.md:19: doctest mismatch: expected '3', got '2'"
     ]
-    ((kind, text),) = outputs(rendered.html)  # a passing doctest adds nothing under itself
+    (passed, note), (kind, text) = outputs(rendered.html)
+    assert passed == "code-output code-passed"  # a passing doctest says only that
+    assert note == "✓ 构建时已运行：2 个例子，输出与上面所写一致"  # the test site is in Chinese
     assert kind == "code-output code-failed"
     assert text == ">>> nums[0]\nExpected:\n3\nGot:\n2\ndoctest mismatch: expected '3', got '2'"
 

@@ -20,7 +20,7 @@ NOT_RUN = ("blogsite serve", "git push")
 
 def test_setup_commands_are_the_two_commands() -> None:
     install, test = setup_commands()
-    assert install == "pip install -e . && blogsite build"
+    assert install == "pip install -e '.[blog]' && blogsite build"
     assert test.startswith("pip install -e '.[test]' && ") and "python -m pytest" in test
     assert "apt-get install -y chromium" in test
 

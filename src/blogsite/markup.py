@@ -671,7 +671,8 @@ def _render_fence(
     shown = "" if mode == "hide" else code
     if outcome is None:
         return shown
-    return shown + _output_html(outcome, mode, env.get("language", "en"))
+    examples = token.meta.get("examples", 0)
+    return shown + _output_html(outcome, mode, env.get("language", "en"), examples)
 
 
 _OUTPUT_LABELS = {
@@ -680,18 +681,21 @@ _OUTPUT_LABELS = {
         "error": "Error",
         "skipped": "Not run: an earlier block failed",
         "missing": "Not run: {tool} is not installed where this page was built",
+        "passed": "✓ Run when the site was built: {count} example{s}, every output as shown",
     },
     "zh": {
         "output": "输出",
         "error": "出错",
         "skipped": "未运行：前面的代码块出错",
         "missing": "未运行：构建本页的机器上没有 {tool}",
+        "passed": "✓ 构建时已运行：{count} 个例子，输出与上面所写一致",
     },
 }
 
 
-def _output_html(outcome: Outcome, mode: str, language: str) -> str:
-    """A block's output under it, styled as output, not code; a failure always shows."""
+def _output_html(outcome: Outcome, mode: str, language: str, examples: int = 0) -> str:
+    """A block's output under it, styled as output, not code; a failure always shows, and
+    a doctest's `examples` that all matched say so."""
     labels = _OUTPUT_LABELS[language]
     if outcome.missing is not None:
         note = labels["missing"].format(tool=escape(outcome.missing))
@@ -701,6 +705,9 @@ def _output_html(outcome: Outcome, mode: str, language: str) -> str:
     if outcome.error is not None:
         text = (outcome.output + outcome.error).rstrip("\n")
         kind, label = "code-output code-failed", labels["error"]
+    elif mode == "run" and examples and not outcome.output:
+        note = labels["passed"].format(count=examples, s="s" if examples > 1 else "")
+        return f'<div class="code-output code-passed">{note}</div>\n'
     elif mode == "run" and outcome.output:
         text, kind, label = outcome.output.rstrip("\n"), "code-output", labels["output"]
     else:
@@ -734,6 +741,8 @@ def _run_blocks(
         line = first_line + token.map[0] + 1
         doctest = lang.lower() == "pycon"
         found.append((token, Block(token.content, path, line, mode, doctest, language)))
+        if doctest:  # a passing doctest says so: its expected output is already shown
+            token.meta["examples"] = len(re.findall(r"^\s*>>> ", token.content, re.MULTILINE))
     if not found or run is None:
         return None
     digest, outcomes = run(tuple(block for _, block in found))
@@ -750,6 +759,10 @@ def _run_blocks(
             # with the exception, which is what the terminal needs.
             last = outcome.summary or outcome.error.strip().splitlines()[-1]
             message = f"code block {outcome.error}" if outcome.timed_out else last
+            missing = re.fullmatch(r"ModuleNotFoundError: No module named '([\w.]+)'", message)
+            if missing:
+                name = missing.group(1).split(".")[0]
+                message += f"; install it where blogsite runs (`pip install {name}`)"
             env["diagnostics"].append(Diagnostic(path, outcome.line or block.line, message))
     return digest, outcomes
 
