@@ -367,10 +367,15 @@ def test_selected_code_has_no_line_numbers_or_blank_lines(open_tab: Any, served:
     # One line box per code line: consecutive lines touch, and only line 2 is highlighted.
     lines = page.evaluate(
         """[...document.querySelectorAll('pre code .line')].map(l => {
-              const r = l.getBoundingClientRect();
-              return {top: r.top, bottom: r.bottom, bg: getComputedStyle(l).backgroundColor} })"""
+              const r = l.getBoundingClientRect(), text = document.createRange();
+              text.selectNodeContents(l);
+              return {top: r.top, bottom: r.bottom, bg: getComputedStyle(l).backgroundColor,
+                      indent: text.getBoundingClientRect().left - r.left,
+                      empty: !l.textContent} })"""
     )
     assert len(lines) == len(CODE.splitlines()) == 4
+    # Every line starts at the left edge, however long it is (not centred like an image).
+    assert len({round(line["indent"]) for line in lines if not line["empty"]}) == 1, lines
     for upper, lower in itertools.pairwise(lines):
         assert abs(lower["top"] - upper["bottom"]) < 1, lines
     # The empty third line still takes a full line's height.

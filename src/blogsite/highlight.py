@@ -40,7 +40,9 @@ def highlight_lines(code: str, lang: str) -> list[str]:
     if lexer is None:
         return [escape(line, quote=False) for line in code.split("\n")]
     lines: list[str] = [""]
-    for css, value in _runs(lexer, code):
+    # Lexed with its last newline: a console lexer (pycon) marks an output line that
+    # does not end in one as an error.
+    for css, value in _runs(lexer, code + "\n"):
         # A token may span lines (docstrings); close and reopen its span on each line.
         for n, part in enumerate(value.split("\n")):
             if n:
@@ -48,8 +50,7 @@ def highlight_lines(code: str, lang: str) -> list[str]:
             if part:
                 text = escape(part, quote=False)
                 lines[-1] += f'<span class="{css}">{text}</span>' if css else text
-    # Lexers add a final newline we do not want as an empty last line.
-    if len(lines) > 1 and lines[-1] == "" and not code.endswith("\n"):
+    if len(lines) > 1 and lines[-1] == "":  # the newline given to the lexer
         lines.pop()
     return lines
 
