@@ -147,3 +147,40 @@ def test_leetcode_notes_have_solution_in_judge_form(built) -> None:
             continue
         python = " ".join(c.get_text() for c in page.select("code.language-python"))
         assert "class Solution" in python or "class LRUCache" in python, path.parent.name
+
+
+def test_every_post_runs_its_code_when_built(built) -> None:
+    """Runnable blocks everywhere: the LeetCode notes run their examples in Python (a doctest)
+    and C++ (a `main` whose output shows), and the notes show their numeric checks."""
+    public, _ = built
+    for path in post_pages(public):
+        page = parse(path)
+        name = path.parent.name
+        assert not page.select(".code-failed, .code-skipped"), name
+        outputs = [f.find("samp").get_text() for f in page.select("figure.code-output")]
+        if name.startswith("lc"):
+            assert page.select(".code-passed"), f"{name}: no doctest of the examples"
+            cpp = page.select("figure.code-block:has(code.language-cpp) + figure.code-output")
+            assert cpp, f"{name}: no C++ output"
+        else:
+            assert outputs or page.select(".code-passed"), f"{name}: shows no output"
+    shown = {
+        "flash-attention": "max |tiled - naive|",
+        "segmentation-metrics": "逐像素计数",
+        "speculative-decoding": "TV(样本, q)",
+    }
+    for name, text in shown.items():
+        page = parse(public / "posts" / name / "index.html")
+        assert any(text in f.get_text() for f in page.select("figure.code-output")), name
+
+
+def test_check_code_runs_every_block_of_the_bundled_blog(built) -> None:
+    public, _ = built
+    done = subprocess.run(
+        [sys.executable, "-m", "blogsite", "check", "--code", "--source", str(public.parent)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.rstrip().endswith(": no problem."), done.stdout

@@ -167,16 +167,19 @@ def test_io_counts(ns):
         assert 0.8 < flash(N, 64, M) / (12 * N * N * 64 * 64 / M) < 1.2
 
 
+def expect_post_check_fails(old, new):
+    """The broken copy fails an `assert` in the post's own runnable checks (so the build fails)."""
+    with pytest.raises(AssertionError) as caught:
+        load_broken_post_code(SLUG, old, new)
+    assert "exactly once" not in str(caught.value)  # the broken code failed, not a stale `old`
+    assert str(caught.traceback[-1].path).endswith("index.md")
+
+
 def test_broken_rescaling_is_caught():
     old = "alpha = np.exp(mi - mi_new)                     # 旧状态换到新基准"
-    ns = load_broken_post_code(SLUG, old, "alpha = np.ones_like(mi)")
-    with pytest.raises(AssertionError):
-        check_forward(ns)
+    expect_post_check_fails(old, "alpha = np.ones_like(mi)")
 
 
 def test_broken_online_softmax_is_caught():
     old = "l = l * np.exp(m - m_new) + "
-    ns = load_broken_post_code(SLUG, old, "l = l + ")
-    x = np.random.default_rng(8).standard_normal((3, 20))
-    with pytest.raises(AssertionError):
-        assert np.allclose(ns["online_softmax"](x, block=4), ns["softmax"](x))
+    expect_post_check_fails(old, "l = l + ")

@@ -160,15 +160,20 @@ def test_pre_ln_residual_stream_grows_post_ln_stays(ns):
     assert pre[-1] > pre[11] > pre[0]
 
 
+def expect_post_check_fails(old, new, errors=AssertionError):
+    """The broken copy fails in the post's own runnable checks (so the build fails)."""
+    with pytest.raises(errors) as caught:
+        load_broken_post_code(SLUG, old, new)
+    assert "exactly once" not in str(caught.value)  # the broken code failed, not a stale `old`
+    assert any(str(entry.path).endswith("index.md") for entry in caught.traceback)
+
+
 def test_broken_batch_norm_axes_are_caught():
     old = "axes = (0,) + tuple(range(2, x.ndim))"
-    ns = load_broken_post_code(SLUG, old, "axes = tuple(range(1, x.ndim))")  # per sample: that's LN
-    with pytest.raises((AssertionError, ValueError)):  # wrong statistics or wrong shapes
-        test_batch_norm_training_statistics(ns)
+    # per sample: that's LN; wrong statistics or wrong shapes
+    expect_post_check_fails(old, "axes = tuple(range(1, x.ndim))", (AssertionError, ValueError))
 
 
 def test_broken_running_var_is_caught():
     old = "a * var * m / (m - 1)"
-    ns = load_broken_post_code(SLUG, old, "a * np.sqrt(var)")
-    with pytest.raises(AssertionError):
-        test_batch_norm_running_stats_converge(ns)
+    expect_post_check_fails(old, "a * np.sqrt(var)")

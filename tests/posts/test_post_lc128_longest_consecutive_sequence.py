@@ -30,17 +30,14 @@ def random_cases(seed, count=400):
 
 
 def check(ns):
+    # The problem's examples and [] are a doctest in the post, run when the site is built.
     sol = ns["Solution"]()
-    assert sol.longestConsecutive([100, 4, 200, 1, 3, 2]) == 4
-    assert sol.longestConsecutive([0, 3, 7, 2, 5, 8, 4, 6, 0, 1]) == 9
-    assert sol.longestConsecutive([1, 0, 1, 2]) == 3
-    assert sol.longestConsecutive([]) == 0
     assert sol.longestConsecutive([-(10**9), 10**9]) == 1
     for nums in random_cases(0):
         assert sol.longestConsecutive(list(nums)) == brute_force(nums), nums
 
 
-def test_examples_and_random():
+def test_extremes_and_random():
     check(load_post_code(SLUG))
 
 

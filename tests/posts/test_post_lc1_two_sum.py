@@ -36,10 +36,8 @@ def random_cases(seed, count=300):
 
 
 def check(ns):
+    # The problem's examples are a doctest in the post, run when the site is built.
     sol = ns["Solution"]()
-    assert sorted(sol.twoSum([2, 7, 11, 15], 9)) == [0, 1]
-    assert sorted(sol.twoSum([3, 2, 4], 6)) == [1, 2]
-    assert sorted(sol.twoSum([3, 3], 6)) == [0, 1]
     for nums, target, pair in random_cases(0):
         ans = sol.twoSum(list(nums), target)
         assert len(ans) == 2, (nums, target, ans)
@@ -49,7 +47,7 @@ def check(ns):
         assert tuple(sorted(ans)) == pair
 
 
-def test_examples_and_random():
+def test_random_cases():
     check(load_post_code(SLUG))
 
 

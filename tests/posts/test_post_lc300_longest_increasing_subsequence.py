@@ -36,12 +36,10 @@ def solvers(ns):
     ]
 
 
+# The problem's examples are a doctest in the post, run when the site builds.
 @pytest.mark.parametrize(
     "nums, expected",
     [
-        ([10, 9, 2, 5, 3, 7, 101, 18], 4),
-        ([0, 1, 0, 3, 2, 3], 4),
-        ([7, 7, 7, 7, 7, 7, 7], 1),
         ([5], 1),
         ([3, 4, 1], 2),
         ([1, 2, 3, 4, 5], 5),
@@ -49,7 +47,7 @@ def solvers(ns):
         ([-(10**4), 10**4], 2),
     ],
 )
-def test_examples(ns, nums, expected):
+def test_edge_cases(ns, nums, expected):
     assert exhaustive_lis(nums) == expected
     for solve in solvers(ns):
         assert solve(list(nums)) == expected
@@ -69,7 +67,6 @@ def test_random_small_arrays_against_exhaustive(ns):
 def test_reconstructed_sequence_is_a_strictly_increasing_subsequence(ns):
     rng = random.Random(1)
     build = ns["longest_increasing_subsequence"]
-    assert build([10, 9, 2, 5, 3, 7, 101, 18]) == [2, 3, 7, 18]
     for _ in range(300):
         nums = [rng.randint(-30, 30) for _ in range(rng.randint(1, 40))]
         seq = build(nums)

@@ -4,7 +4,7 @@ import random
 from collections import Counter
 
 import pytest
-from postcode import load_broken_post_code, load_post_code
+from postcode import load_broken_post_code, load_post_code, post_path
 
 SLUG = "lc76-minimum-window-substring"
 
@@ -34,10 +34,8 @@ def random_cases(seed, count=400):
 
 
 def check(ns):
+    # The problem's examples are a doctest in the post, run when the site builds.
     sol = ns["Solution"]()
-    assert sol.minWindow("ADOBECODEBANC", "ABC") == "BANC"
-    assert sol.minWindow("a", "a") == "a"
-    assert sol.minWindow("a", "aa") == ""
     assert sol.minWindow("aA", "A") == "A"  # case-sensitive
     for s, t in random_cases(0):
         ans = sol.minWindow(s, t)
@@ -49,7 +47,7 @@ def check(ns):
             assert len(ans) == expected, (s, t, ans)
 
 
-def test_examples_and_random():
+def test_edges_and_random():
     check(load_post_code(SLUG))
 
 
@@ -68,6 +66,8 @@ def test_large_input_is_fast():
 
 def test_broken_solution_fails():
     old = "            while missing == 0:  # 窗口覆盖 t：记录并尝试收缩\n"
-    ns = load_broken_post_code(SLUG, old, "            if missing == 0:  # 只收缩一步\n")
+    new = "            if missing == 0:  # 只收缩一步\n"
+    assert post_path(SLUG).read_text(encoding="utf-8").count(old) == 1
+    # The post's own comparison with brute force may already fail while loading.
     with pytest.raises(AssertionError):
-        check(ns)
+        check(load_broken_post_code(SLUG, old, new))

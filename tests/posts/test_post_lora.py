@@ -1,5 +1,6 @@
 """Tests for the code in content/posts/lora/index.md."""
 
+import ast
 import itertools
 
 import numpy as np
@@ -143,12 +144,13 @@ def test_parameter_counts_by_hand(ns):
 
 def test_a_broken_post_fails():
     needle = "        self.dA = GB.T @ self.X                              # (r, k)"
-    # forgetting the scale on one path: dA becomes wrong whenever alpha != r
-    bad = load_broken_post_code(
-        SLUG, needle, "        self.dA = (G @ self.B).T @ self.X                    # (r, k)"
-    )
-    layer = make_layer(bad, r=2, alpha=4.0, seed=0)
-    rng = np.random.default_rng(0)
-    errs = bad["grad_check"](layer, rng.standard_normal((4, 5)), rng.standard_normal((4, 6)))
+    # forgetting the scale on one path: dA becomes wrong whenever alpha != r,
+    # and the post's own gradient check (a runnable block) fails, so the build fails
+    with pytest.raises(AssertionError) as caught:
+        load_broken_post_code(
+            SLUG, needle, "        self.dA = (G @ self.B).T @ self.X                    # (r, k)"
+        )
+    assert "exactly once" not in str(caught.value)  # the broken code failed, not a stale `old`
+    errs = ast.literal_eval(str(caught.value))  # the post's assert reports the errors
     assert errs["A"] > 1e-2
     assert errs["B"] < 1e-6  # only the broken gradient is caught

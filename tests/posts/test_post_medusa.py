@@ -1,10 +1,11 @@
 """Tests for the code of the post "Medusa：多解码头的投机解码"."""
 
 import itertools
+import re
 
 import numpy as np
 import pytest
-from postcode import load_broken_post_code, load_post_code
+from postcode import load_broken_post_code, load_post_code, post_path
 
 SLUG = "medusa"
 
@@ -216,10 +217,37 @@ def test_medusa_generate_equals_greedy(ns):
         assert calls < 20  # the tree really saves target calls
 
 
+def load_broken_without_checks(old: str, new: str) -> dict:
+    """The post's namespace with `old` replaced by `new` and the post's own checks disarmed.
+
+    The post's runnable blocks assert their results, so a broken copy stops at its first
+    check (which `test_broken_*_stops_the_post` expects); to look at the broken functions
+    themselves, every `assert` of the post is turned into a no-op here."""
+    text = post_path(SLUG).read_text(encoding="utf-8")
+    assert text.count(old) == 1, f"{old!r} must occur exactly once in the post"
+    text = text.replace(old, new)
+    text = re.sub(r"(?m)^(\s*)assert ", r"\1_ = ", text)
+    return load_post_code(SLUG, text=text)
+
+
+@pytest.mark.parametrize(
+    "old, new",
+    [
+        ("            mask[i] = mask[parents[i]]", "            mask[i, 0] = True"),
+        ("    return prefix_len + depths", "    return prefix_len + np.arange(len(depths))"),
+    ],
+)
+def test_broken_tree_stops_the_post(old, new):
+    """A wrong mask or wrong position ids fail the post's own tree-forward check."""
+    with pytest.raises(AssertionError) as caught:
+        load_broken_post_code(SLUG, old, new)
+    assert "exactly once" not in str(caught.value)
+
+
 def test_broken_mask_fails():
     """Letting a node see only itself and the root (not all ancestors) breaks equivalence."""
     good = "            mask[i] = mask[parents[i]]"
-    bad = load_broken_post_code(SLUG, good, "            mask[i, 0] = True")
+    bad = load_broken_without_checks(good, "            mask[i, 0] = True")
     rng = np.random.default_rng(1)
     topk = [np.array([1, 2]), np.array([3, 4]), np.array([5, 6])]
     tokens, parents, depths, paths = bad["build_tree"](0, topk, bad["full_choices"]([2, 2, 2]))
@@ -241,7 +269,7 @@ def test_broken_mask_fails():
 
 def test_broken_positions_fail():
     good = "    return prefix_len + depths"
-    bad = load_broken_post_code(SLUG, good, "    return prefix_len + np.arange(len(depths))")
+    bad = load_broken_without_checks(good, "    return prefix_len + np.arange(len(depths))")
     m = bad["init_model"]()
     topk = [np.array([1, 2]), np.array([3, 4])]
     tokens, parents, depths, _ = bad["build_tree"](0, topk, bad["full_choices"]([2, 2]))

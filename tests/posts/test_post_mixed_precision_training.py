@@ -96,11 +96,6 @@ def test_to_bf16_rounds_to_nearest(ns):
     assert np.all(np.abs(y - x) <= np.abs(x) * 2.0**-8)
 
 
-def test_rounding_and_accumulation(ns):
-    assert ns["fp16_sum"]([0.01] * 4096) == np.float16(32.0)
-    assert abs(float(ns["fp32_sum"]([0.01] * 4096)) - 40.96) < 0.05
-
-
 def test_master_weights_keep_tiny_updates(ns):
     acc = ns["accumulate_updates"]
     pure = acc(1.0, 1e-4, 10_000, master=False)
@@ -171,28 +166,21 @@ def test_dynamic_scaler(ns):
     assert static.scale == 8.0
 
 
-def test_training_needs_loss_scaling(ns):
-    train = ns["train"]
-    err_unscaled, skipped = train(ns["LossScaler"](1.0))
-    assert skipped == 0 and err_unscaled > 0.01
-    err_static, _ = train(ns["LossScaler"](2.0**16))
-    assert err_static < 1e-3
-    dynamic = ns["DynamicLossScaler"](2.0**30, growth_interval=50)
-    err_dynamic, skipped = train(dynamic)
-    assert err_dynamic < 1e-3
-    assert skipped >= 1  # too large a start scale overflows and those steps are skipped
-    assert dynamic.scale < 2.0**30 * 2.0**4
-
-
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")
 def test_broken_scaler_is_caught():
+    """Caught by the post's own training check when it runs, or else by check_scaler."""
     old = "self.scale *= self.backoff_factor"
-    ns = load_broken_post_code(SLUG, old, "self.scale *= self.growth_factor")
-    with pytest.raises(AssertionError):
+    with pytest.raises(AssertionError) as caught:
+        ns = load_broken_post_code(SLUG, old, "self.scale *= self.growth_factor")
         check_scaler(ns)
+    assert "exactly once" not in str(caught.value)
 
 
 def test_broken_master_weights_are_caught():
     old = "w32 = np.float32(w32 + np.float32(delta))"
-    ns = load_broken_post_code(SLUG, old, "w32 = np.float32(np.float16(w32 + np.float32(delta)))")
-    with pytest.raises(AssertionError):
+    with pytest.raises(AssertionError) as caught:
+        ns = load_broken_post_code(
+            SLUG, old, "w32 = np.float32(np.float16(w32 + np.float32(delta)))"
+        )
         assert ns["accumulate_updates"](1.0, 1e-4, 10_000, master=True) != np.float16(1.0)
+    assert "exactly once" not in str(caught.value)

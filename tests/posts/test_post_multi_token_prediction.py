@@ -152,27 +152,31 @@ def test_self_speculative_with_random_draft_still_exact(ns):
 
 
 def test_broken_target_shift_fails():
+    """Caught by the post's own naive-loop check when it runs, or else by this test's."""
     good = "        total += -logp[np.arange(T - k), tokens[k:]].mean()"
-    bad = load_broken_post_code(
-        SLUG, good, "        total += -logp[np.arange(T - k), tokens[k - 1 : T - 1]].mean()"
-    )
-    rng = np.random.default_rng(0)
-    P = bad["init_parallel"](50, 16, 4)
-    tokens = rng.integers(0, 50, size=24)
-    logits = bad["parallel_logits"](P, tokens)
-    assert bad["mtp_loss"](logits, tokens) != pytest.approx(
-        naive_mtp_loss(logits, tokens), rel=1e-6
-    )
+    with pytest.raises(AssertionError) as caught:
+        bad = load_broken_post_code(
+            SLUG, good, "        total += -logp[np.arange(T - k), tokens[k - 1 : T - 1]].mean()"
+        )
+        rng = np.random.default_rng(0)
+        P = bad["init_parallel"](50, 16, 4)
+        tokens = rng.integers(0, 50, size=24)
+        logits = bad["parallel_logits"](P, tokens)
+        assert bad["mtp_loss"](logits, tokens) == pytest.approx(
+            naive_mtp_loss(logits, tokens), rel=1e-6
+        )
+    assert "exactly once" not in str(caught.value)
 
 
 def test_broken_verification_fails():
+    """Caught by the post's own demo (it asserts equality with greedy), or else here."""
     good = "        if int(logits[L].argmax()) == b:"
-    bad = load_broken_post_code(SLUG, good, "        if True:")
-    m = bad["init_deepseek"](V=40, d=32, D=1, seed=3)
-    bad["fit_mtp_module"](m)
-    mismatches = 0
-    for s in range(4):
-        prompt = [int(t) for t in np.random.default_rng(100 + s).integers(0, 40, size=5)]
-        out, _, _ = bad["mtp_speculative_decode"](m, prompt, 30)
-        mismatches += out != bad["greedy_decode"](m, prompt, 30)
-    assert mismatches > 0
+    with pytest.raises(AssertionError) as caught:
+        bad = load_broken_post_code(SLUG, good, "        if True:")
+        m = bad["init_deepseek"](V=40, d=32, D=1, seed=3)
+        bad["fit_mtp_module"](m)
+        for s in range(4):
+            prompt = [int(t) for t in np.random.default_rng(100 + s).integers(0, 40, size=5)]
+            out, _, _ = bad["mtp_speculative_decode"](m, prompt, 30)
+            assert out == bad["greedy_decode"](m, prompt, 30)
+    assert "exactly once" not in str(caught.value)

@@ -155,7 +155,9 @@ def test_context_extension(ns):
 
 
 def test_a_broken_post_fails():
+    """The post calls check_rope() itself, so a broken copy already fails to load."""
     needle = "    rot[..., 0::2] = -x[..., 1::2]"
-    ns = load_broken_post_code(SLUG, needle, "    rot[..., 0::2] = x[..., 1::2]")
-    with pytest.raises(AssertionError):
+    with pytest.raises(AssertionError) as caught:
+        ns = load_broken_post_code(SLUG, needle, "    rot[..., 0::2] = x[..., 1::2]")
         ns["check_rope"]()
+    assert "exactly once" not in str(caught.value)
