@@ -26,6 +26,7 @@ _MARK = re.compile(r"^(\s{0,3}(?:`{3,}|~{3,})\s*\S+[^\n]*?)\s(?:run|hide|check)\
 
 def copy_site(into: Path, unmarked: bool) -> Path:
     site = into / ("unmarked" if unmarked else "marked")
+    site.mkdir()
     for name in ("blogsite.yaml", "content", "templates", "static"):
         source = REPO / name
         if source.is_dir():
