@@ -55,7 +55,8 @@ def test_a_console_block_ends_in_output_not_in_an_error() -> None:
     # Lexed without its last newline, the pycon lexer marked the last output line `err`.
     lines = highlight_lines(">>> sorted([2, 1])\n[1, 2]\n", "pycon")
     assert lines == [
-        '<span class="gp">&gt;&gt;&gt; </span><span class="nb">sorted</span><span class="p">([</span>'
+        '<span class="gp">&gt;&gt;&gt; </span><span class="nb">sorted</span>'
+        '<span class="p">([</span>'
         '<span class="mi">2</span><span class="p">,</span> <span class="mi">1</span>'
         '<span class="p">])</span>',
         '<span class="go">[1, 2]</span>',

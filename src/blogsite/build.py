@@ -96,7 +96,7 @@ NO_JEKYLL = ".nojekyll"
 # Names of the derived outputs in the build's record (digests of what they were made from).
 SEARCH = "search"
 # Bump when the Markdown step's output changes for the same input, to invalidate caches.
-MARKUP_VERSION = "11"
+MARKUP_VERSION = "12"
 
 
 @dataclass(frozen=True)

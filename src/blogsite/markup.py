@@ -714,7 +714,8 @@ def _output_html(outcome: Outcome, mode: str, language: str, examples: int = 0) 
         return ""
     return (
         f'<figure class="{kind}"><figcaption>{label}</figcaption>'
-        f"<pre><samp>{escape(text)}</samp></pre></figure>\n"
+        # It scrolls sideways on a phone: the keyboard must be able to reach it.
+        f'<pre tabindex="0"><samp>{escape(text)}</samp></pre></figure>\n'
     )
 
 
