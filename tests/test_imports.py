@@ -18,6 +18,7 @@ OWNERS = {
     "pypinyin": "newpost.py",
     "pagefind": "search.py",
     "fontTools": "fonts.py",
+    "autocorrect_py": "prose.py",
 }
 
 

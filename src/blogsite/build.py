@@ -19,7 +19,7 @@ from blogsite.assemble import assemble
 from blogsite.cache import Stored, bytecode_dir
 from blogsite.cache import load as load_cache
 from blogsite.cache import save as save_cache
-from blogsite.config import CONFIG_NAME, Config, load_config, with_base_url
+from blogsite.config import CONFIG_NAME, Config, ProseRules, load_config, with_base_url
 from blogsite.content import (
     CONTENT_DIR,
     discover,
@@ -87,6 +87,7 @@ from blogsite.search import (
 
 if TYPE_CHECKING:
     from blogsite.markup import MarkdownParser
+    from blogsite.prose import Finding
 from blogsite.templates import ROBOTS, Environment, RenderMemo, make_environment, render_site
 from blogsite.theme import STATIC, TEMPLATES, default_theme_dir
 
@@ -111,6 +112,7 @@ class BuildOptions:
     cache: bool = True  # keep and reuse `.blogsite-cache/` under the site
     workers: int | None = None  # processes rendering Markdown; None: as many as pay off
     rerun: bool = False  # run every runnable code block again, whatever the cache holds
+    prose: bool = False  # check the Chinese writing: its findings are warnings
     now: datetime | None = None  # default: the current time, for hiding future posts
 
     @property
@@ -320,6 +322,9 @@ class SiteBuild:
     diagnostics: tuple[Diagnostic, ...]
     digests: Mapping[str, str] = field(default_factory=dict)  # of its derived outputs
     links: LinkReport = field(default_factory=LinkReport)  # what the link checker found
+    # Warnings that never fail a build, even a strict one: the prose check's findings,
+    # unless `prose: {strict: true}`.
+    advice: tuple[Diagnostic, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -338,6 +343,7 @@ class BuildResult:
     unlisted: tuple[str, ...] = ()  # see `output.Written`
     notices: tuple[str, ...] = ()  # about the build cache: never errors, even with --strict
     rendered: int = 0  # bodies rendered, not taken from the cache
+    advice: tuple[Diagnostic, ...] = ()  # see `SiteBuild.advice`
 
 
 # Called with (posts rendered so far, posts in all) while the Markdown stage runs.
@@ -366,6 +372,16 @@ def index_search(
     return make_index(pages)
 
 
+def markup_settings(config: Config) -> MarkupSettings:
+    """What the Markdown stage reads of the settings."""
+    return MarkupSettings(
+        summary_length=config.summary_length,
+        language=config.language,
+        root_path=config.root_path,
+        macros=config.math_macros,
+    )
+
+
 def build_site(
     options: BuildOptions, cache: BuildCache | None = None, progress: Progress | None = None
 ) -> SiteBuild:
@@ -373,12 +389,7 @@ def build_site(
     cache = cache if cache is not None else BuildCache()
     source_dir = options.source
     config = with_base_url(load_config(source_dir), options.base_url)
-    settings = MarkupSettings(
-        summary_length=config.summary_length,
-        language=config.language,
-        root_path=config.root_path,
-        macros=config.math_macros,
-    )
+    settings = markup_settings(config)
     _check_macros(config, source_dir)
     now = options.now or datetime.now(config.tzinfo)
     used_keys: set[str] = set()
@@ -432,6 +443,15 @@ def build_site(
     address = SiteAddress.of(config)
     links = cache.check_links(templated, outputs.files, address)
     diagnostics += link_diagnostics(links.broken, (*site.posts, *site.pages), address)
+    # With `--strict` and `prose: {strict: true}` a finding fails the build; else it is
+    # looked for only when asked (`build -v`, `check --prose`).
+    prose: list[Diagnostic] = []
+    if options.prose or (options.strict and config.prose.strict):
+        parser = cache.parser(settings)
+        for post in (*site.posts, *site.pages):
+            prose += prose_diagnostics(post, parser, settings, config.prose)
+    if config.prose.strict:
+        diagnostics += prose
     cache.keep_only(used_keys)
     return SiteBuild(
         site=site,
@@ -439,7 +459,34 @@ def build_site(
         diagnostics=tuple(sort_diagnostics(diagnostics)),
         digests=digests,
         links=links,
+        advice=() if config.prose.strict else tuple(sort_diagnostics(prose)),
     )
+
+
+def prose_findings(
+    body: str, parser: MarkdownParser, settings: MarkupSettings, rules: ProseRules
+) -> list[Finding]:
+    """The prose check's findings in a body (lines and columns of the body, from 0)."""
+    from blogsite.markup import prose_ranges
+    from blogsite.prose import check_prose  # imported here: autocorrect only when asked
+
+    return check_prose(body, prose_ranges(parser, body, settings), rules)
+
+
+def prose_diagnostics(
+    post: Post, parser: MarkdownParser, settings: MarkupSettings, rules: ProseRules
+) -> list[Diagnostic]:
+    """The prose check's findings as warnings at the file's lines and columns."""
+    lines = post.meta.body.split("\n")
+    return [
+        Diagnostic(
+            post.source.shown,
+            post.meta.body_line + finding.line,
+            finding.describe(lines[finding.line]),
+            finding.column + 1,
+        )
+        for finding in prose_findings(post.meta.body, parser, settings, rules)
+    ]
 
 
 def _check_macros(config: Config, source_dir: Path) -> None:
@@ -746,4 +793,5 @@ def build(
         diagnostics=diagnostics,
         notices=tuple(notices),
         rendered=cache.misses - misses,
+        advice=result.advice,
     )

@@ -70,7 +70,8 @@ def _parser() -> argparse.ArgumentParser:
         "-v",
         "--verbose",
         action="store_true",
-        help="also list each skipped draft or future post (and show the details of a crash)",
+        help="also list each skipped draft or future post, check the Chinese writing (as "
+        "`check --prose` does; findings are warnings), and show the details of a crash",
     )
 
     init_cmd = commands.add_parser(
@@ -180,6 +181,18 @@ def _parser() -> argparse.ArgumentParser:
         "--code",
         action="store_true",
         help="run every runnable code block again, whatever the cache holds (for CI)",
+    )
+    check_cmd.add_argument(
+        "--prose",
+        action="store_true",
+        help="also check the Chinese writing: spaces between Chinese and English, "
+        "full-width punctuation, “” quotes, —— dashes (rules: `prose:` in blogsite.yaml)",
+    )
+    check_cmd.add_argument(
+        "--fix",
+        action="store_true",
+        help="with --prose: rewrite the prose of the Markdown files as suggested (never "
+        "code, math or front matter); refused for files with uncommitted git changes",
     )
     check_cmd.add_argument(
         "--timeout",
@@ -294,6 +307,7 @@ def _build(args: argparse.Namespace) -> int:
         cache=args.cache,
         workers=args.jobs,
         rerun=args.rerun,
+        prose=args.verbose,
     )
     try:
         with progress_bar(sys.stdout, enabled=not args.quiet) as progress:
@@ -319,7 +333,7 @@ def _build(args: argparse.Namespace) -> int:
         return 2
     for notice in result.notices:
         print(f"warning: {notice}", file=sys.stderr)
-    for diagnostic in result.diagnostics:
+    for diagnostic in (*result.diagnostics, *result.advice):
         print(diagnostic, file=sys.stderr)
     if (warning := unlisted_warning(result.unlisted, str(options.output_dir))) is not None:
         print(warning, file=sys.stderr)
@@ -349,7 +363,7 @@ def _is_site(source: Path) -> bool:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from blogsite.check import check_site  # the network part only loads for this command
+    from blogsite.check import check_site, fix_prose  # the network part loads only here
     from blogsite.external import ExternalOptions
 
     options = BuildOptions(
@@ -361,11 +375,22 @@ def _check(args: argparse.Namespace) -> int:
         cache=args.cache,
         workers=args.jobs,
         rerun=args.code,
+        prose=args.prose,
     )
     if not _is_site(args.source):
         return 1
+    if args.fix and not args.prose:
+        print("blogsite: --fix fixes what --prose finds; give both", file=sys.stderr)
+        return 2
     external = ExternalOptions(args.timeout, args.concurrency) if args.external else None
     try:
+        if args.fix:
+            fixed = fix_prose(options)
+            for fix in fixed:
+                for change in fix.changes:
+                    print(f"{fix.path}:{change}")
+            count = sum(len(fix.changes) for fix in fixed)
+            print(f"Fixed {plural(count, 'finding')} in {plural(len(fixed), 'file')}.")
         result = check_site(options, external)
     except BuildErrors as exc:
         _print_errors(exc)

@@ -18,6 +18,22 @@ CONFIG_NAME = "blogsite.yaml"
 
 
 @dataclass(frozen=True)
+class ProseRules:
+    """`prose:` in blogsite.yaml: which checks of the Chinese writing are on."""
+
+    # A space between Chinese and Latin letters, digits or `code` (a house style: some
+    # write 用int计算, most Chinese tech writing 用 int 计算).
+    spacing: bool = True
+    punctuation: bool = True  # full-width ，；：？！（） in Chinese, half-width in English
+    quotes: bool = True  # “…” for straight "…" in Chinese
+    dashes: bool = True  # —— for a single — in Chinese
+    strict: bool = False  # `build --strict` fails on a finding (else they never fail it)
+
+
+PROSE_RULES = tuple(f.name for f in fields(ProseRules))
+
+
+@dataclass(frozen=True)
 class Config:
     """Everything `blogsite.yaml` can set; every key is optional."""
 
@@ -34,6 +50,7 @@ class Config:
     # `math: {macros: {RR: "\\mathbb{R}"}}`: TeX macros for every formula of the site.
     math_macros: tuple[tuple[str, str], ...] = ()
     math_line: int | None = field(default=None, compare=False)  # where `math:` stands
+    prose: ProseRules = ProseRules()
 
     @property
     def tzinfo(self) -> ZoneInfo:
@@ -50,6 +67,7 @@ _TYPES: dict[str, type] = {
     f.name: type(f.default) for f in fields(Config) if not f.name.startswith("math_")
 }
 _TYPES["math"] = dict
+_TYPES["prose"] = dict
 _MACRO_NAME = re.compile(r"[A-Za-z]+")
 
 
@@ -82,6 +100,9 @@ def make_config(data: dict[str, Any], lines: dict[str, int], path: Path | str) -
         if key == "math":
             values["math_macros"] = _math_macros(value, path, line)
             values["math_line"] = line
+            continue
+        if key == "prose":
+            values["prose"] = _prose_rules(value, path, line)
             continue
         if expected is int and (isinstance(value, bool) or not isinstance(value, int)):
             raise ConfigError(
@@ -131,6 +152,23 @@ def _math_macros(value: Any, path: Path | str, line: int | None) -> tuple[tuple[
             raise ConfigError(path, line, f"math macro `\\{bare}` must be TeX text; {example}")
         found.append((bare, str(body)))
     return tuple(found)
+
+
+def _prose_rules(value: Any, path: Path | str, line: int | None) -> ProseRules:
+    """`prose: {spacing: false, strict: true}` → `ProseRules`; each key is on or off."""
+    example = "write it like `prose: {spacing: true, quotes: true, strict: false}`"
+    if value is None:
+        return ProseRules()
+    if not isinstance(value, dict):
+        raise ConfigError(path, line, f"`prose` must be a mapping of rules; {example}")
+    for key, on in value.items():
+        if key not in PROSE_RULES:
+            raise ConfigError(
+                path, line, f"unknown prose rule `{key}`; the rules: {', '.join(PROSE_RULES)}"
+            )
+        if not isinstance(on, bool):
+            raise ConfigError(path, line, f"`prose: {key}` must be true or false, not {on!r}")
+    return ProseRules(**value)
 
 
 def check_base_url(value: str) -> str:

@@ -9,14 +9,17 @@ from pathlib import Path
 
 @dataclass(frozen=True)
 class Diagnostic:
-    """A problem in a source file; printed as `path:line: message`."""
+    """A problem in a source file; printed as `path:line: message`, or `path:line:col:`."""
 
     path: Path | str
     line: int | None
     message: str
+    column: int | None = None  # from 1, where a finding is that precise (the prose check)
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else f"{self.path}"
+        if self.line and self.column:
+            where += f":{self.column}"
         return f"{where}: {self.message}"
 
 
@@ -71,8 +74,8 @@ class BuildErrors(ContentError):
 LISTED = 50
 
 
-def _order(diagnostic: Diagnostic) -> tuple[str, int]:
-    return (str(diagnostic.path), diagnostic.line or 0)
+def _order(diagnostic: Diagnostic) -> tuple[str, int, int]:
+    return (str(diagnostic.path), diagnostic.line or 0, diagnostic.column or 0)
 
 
 def sort_diagnostics(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:

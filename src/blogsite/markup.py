@@ -598,6 +598,75 @@ def _site_links(root: str) -> Any:
     return rule
 
 
+# --- prose -------------------------------------------------------------------------------
+
+# Inline tokens whose source is not prose: found in the block's source and left out.
+_NOT_PROSE = {"code_inline", "html_inline", "footnote_ref", "equation_ref", "math_unclosed"}
+_NOT_PROSE |= set(_MATH_TYPES)
+
+
+def prose_ranges(md: MarkdownIt, body: str, settings: MarkupSettings) -> tuple[range, ...]:
+    """Where a body's prose stands, as ranges of character offsets: the text of paragraphs,
+    headings, list items, quotes and table cells, without code, math, raw HTML, URLs or
+    images. For checks of the writing, which must never touch what is not prose."""
+    env: dict[str, Any] = {"path": "", "first_line": 1, "diagnostics": [], "links": []}
+    env |= {"macros": settings.macros, "language": language_key(settings)}
+    starts = [0, *(match.end() for match in _NEWLINE.finditer(body))]
+    ranges: list[range] = []
+    block, begin = _Block("", 0), -1
+    for token in md.parse(body, env):
+        if token.type != "inline" or not token.map:
+            continue
+        first, end = (starts[n] if n < len(starts) else len(body) for n in token.map)
+        if first != begin:  # the cells of a table row share the row's source
+            block, begin = _Block(body[first:end], 0), first
+        ranges += (range(begin + r.start, begin + r.stop) for r in _prose_in(block, token))
+    return tuple(r for r in ranges if r)
+
+
+def _prose_in(block: _Block, inline: Token) -> list[range]:
+    """The prose of one inline token in its block's source: its text, between the spans
+    of everything else, each found in order from where the last one ended."""
+    text, found, in_url = block.text, [], False  # `in_url`: the text of an autolink
+    for child in inline.children or ():
+        if child.type == "text" or child.type in _NOT_PROSE:
+            at = text.find(child.content, block.cursor) if child.content else -1
+            if at < 0:  # an escape or entity changed it: leave it out, to be safe
+                continue
+            block.cursor = at + len(child.content)
+            if child.type == "text" and not in_url:
+                found.append(range(at, block.cursor))
+        elif child.type == "image":
+            at = text.find("![", block.cursor)
+            if at >= 0:
+                block.cursor = _past_destination(text, text.find("]", at + 2))
+        elif child.markup == "autolink":
+            in_url = child.type == "link_open"
+        elif child.type == "link_close":
+            block.cursor = _past_destination(text, block.cursor)
+    return found
+
+
+def _past_destination(text: str, at: int) -> int:
+    """Where a link's `](url "title")` that starts at `at` ends (`at` if none starts there)."""
+    if at < 0 or not text.startswith("](", at):
+        return max(at, 0) + (1 if at >= 0 and text.startswith("]", at) else 0)
+    depth, i = 0, at + 2
+    while i < len(text):
+        char = text[i]
+        if char == "\\":
+            i += 2
+            continue
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            if depth == 0:
+                return i + 1
+            depth -= 1
+        i += 1
+    return len(text)
+
+
 # --- headings ------------------------------------------------------------------------------
 
 
