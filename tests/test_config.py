@@ -109,6 +109,9 @@ def test_base_url_gets_its_trailing_slash(tmp_path: Path, given: str, kept: str)
         ("paginate: 0", "`paginate: 12`"),
         ("paginate: 1.5", "`paginate: 12`"),
         ("summary_length: 3", "`summary_length: 150`"),
+        ("linkify: no-thanks", "`linkify: false`"),
+        ("prose: {quote: false}", "unknown prose rule `quote`"),
+        ("prose: {spacing: 0}", "must be true or false"),
     ],
 )
 def test_each_bad_setting_says_how_to_fix_it(tmp_path: Path, line: str, words: str) -> None:

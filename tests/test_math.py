@@ -84,15 +84,22 @@ def test_escaped_brackets_after_a_word_are_not_math(body: str) -> None:
     assert render(body).diagnostics == ()
 
 
-@pytest.mark.parametrize(("opener", "closer"), [("\\(", "\\)"), ("\\[", "\\]"), ("$$", "$$")])
-def test_unclosed_formulas_are_reported_and_shown(opener: str, closer: str) -> None:
-    body = f"第一行\n\n开头 {opener}x + y 没有结尾"
+def test_an_unclosed_display_formula_is_reported_and_shown() -> None:
+    body = "第一行\n\n开头 $$x + y 没有结尾"
     rendered = render(body)
     assert [(d.line, d.message.split(";")[0]) for d in rendered.diagnostics] == [
         (5 + 2, "math error: a formula is not closed")
     ]
-    assert f"add `{closer}`" in rendered.diagnostics[0].message
-    assert f"{opener}x + y" in soup(body).get_text()
+    assert "add `$$`" in rendered.diagnostics[0].message
+    assert "$$x + y" in soup(body).get_text()
+
+
+@pytest.mark.parametrize("opener", ["\\(", "\\["])
+def test_an_escaped_bracket_that_is_never_closed_is_an_escape(opener: str) -> None:
+    # As in CommonMark: `\(` and `\[` that open no formula show the bracket alone.
+    body = f"第一行\n\n开头 {opener}x + y 没有结尾"
+    assert render(body).diagnostics == ()
+    assert f"开头 {opener[1]}x + y 没有结尾" in soup(body).get_text()
 
 
 @pytest.mark.parametrize(

@@ -97,7 +97,7 @@ NO_JEKYLL = ".nojekyll"
 # Names of the derived outputs in the build's record (digests of what they were made from).
 SEARCH = "search"
 # Bump when the Markdown step's output changes for the same input, to invalidate caches.
-MARKUP_VERSION = "12"
+MARKUP_VERSION = "13"
 
 
 @dataclass(frozen=True)
@@ -379,6 +379,7 @@ def markup_settings(config: Config) -> MarkupSettings:
         language=config.language,
         root_path=config.root_path,
         macros=config.math_macros,
+        linkify=config.linkify,
     )
 
 

@@ -47,6 +47,7 @@ class Config:
     index_heading: str = "Latest updates"
     summary_length: int = 150
     code_timeout: float = 10.0  # seconds for all of a post's runnable code blocks
+    linkify: bool = True  # bare URLs and e-mail addresses in the text become links
     # `math: {macros: {RR: "\\mathbb{R}"}}`: TeX macros for every formula of the site.
     math_macros: tuple[tuple[str, str], ...] = ()
     math_line: int | None = field(default=None, compare=False)  # where `math:` stands
@@ -104,6 +105,10 @@ def make_config(data: dict[str, Any], lines: dict[str, int], path: Path | str) -
         if key == "prose":
             values["prose"] = _prose_rules(value, path, line)
             continue
+        if expected is bool and not isinstance(value, bool):
+            raise ConfigError(
+                path, line, f"`{key}` must be true or false, not {value!r}; {_EXAMPLES[key]}"
+            )
         if expected is int and (isinstance(value, bool) or not isinstance(value, int)):
             raise ConfigError(
                 path, line, f"`{key}` must be a whole number, not {value!r}; {_EXAMPLES[key]}"
@@ -257,6 +262,7 @@ _EXAMPLES = {
     "paginate": "write a whole number like `paginate: 12`",
     "summary_length": "write a whole number like `summary_length: 150`",
     "code_timeout": "write seconds like `code_timeout: 30`",
+    "linkify": "write `linkify: false` to keep bare URLs as text",
 }
 
 

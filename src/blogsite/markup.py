@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import unescapeAll
 from markdown_it.renderer import RendererHTML
 from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
@@ -26,6 +27,7 @@ from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
 
+from blogsite.autolinks import AutoLinks
 from blogsite.errors import Diagnostic
 from blogsite.execute import LANGUAGES, MODES, Block, Outcome
 from blogsite.fonts import math_text
@@ -71,6 +73,15 @@ def make_markdown(settings: MarkupSettings) -> MarkdownIt:
     """A parser/renderer with blogsite's rules; make one per process and reuse it."""
     md = MarkdownIt("commonmark", {"html": True, "typographer": False, "maxNesting": MAX_NESTING})
     md.enable(["table", "strikethrough"])
+    if settings.linkify:
+        # markdown-it's linkify rules, with a linkifier that follows GFM and ends a link
+        # where Chinese begins.
+        md.linkify = AutoLinks()
+        md.options["linkify"] = True
+        md.core.ruler.enable("linkify")
+        # Not the inline rule: it links `x<https://…` mid-word, and cannot see what comes
+        # before the scheme; the core rule asks AutoLinks, which follows GFM there.
+        md.inline.ruler.disable("linkify")
     md.use(footnote_plugin)
     md.use(tasklists_plugin)
     md.use(
@@ -100,7 +111,6 @@ def make_markdown(settings: MarkupSettings) -> MarkdownIt:
     md.add_render_rule("heading_close", _heading_close(_ANCHOR_LABELS[language_key(settings)]))
     for token_type in _MATH_TYPES:
         md.add_render_rule(token_type, _render_math_token)
-    md.add_render_rule("math_unclosed", lambda self, tokens, idx, *_: escape(tokens[idx].content))
     md.add_render_rule("fence", _render_fence)
     md.add_render_rule("image", _render_image)
     md.add_render_rule("table_open", _render_table_open)
@@ -199,7 +209,13 @@ def render_markdown(
 
 
 def _math_paren(state: StateInline, silent: bool) -> bool:
-    r"""`\(…\)` inline and `\[…\]` display math."""
+    r"""`\(…\)` inline and `\[…\]` display math; any other `\(` or `\[` is an ordinary
+    escape, as in CommonMark, so `\[not a link](/foo)` and `文献 \[1\]` show brackets.
+
+    `\(` opens math if a `\)` closes it later in the paragraph with something between,
+    and it does not come right after a letter, digit or `_` (`f\(x\)` escapes). `\[`
+    opens display math only at the start of a line, closed by a `\]` that ends a line:
+    in the middle of a sentence (`数组 \[1, 2\] 的和`) it is an escaped bracket."""
     src, pos = state.src, state.pos
     if src.startswith("\\(", pos):
         close, token_type = "\\)", "math_inline"
@@ -207,20 +223,17 @@ def _math_paren(state: StateInline, silent: bool) -> bool:
         close, token_type = "\\]", "math_inline_double"
     else:
         return False
-    # `nums\[i\]` and `f\(x\)` escape brackets in prose; math follows a space or punctuation.
     if pos > 0 and (src[pos - 1].isascii() and (src[pos - 1].isalnum() or src[pos - 1] == "_")):
         return False
     end = src.find(close, pos + 2)
-    if end == -1:
-        # Keep the backslash visible and let `math_lines` warn about the missing close.
-        if not silent:
-            token = state.push("math_unclosed", "", 0)
-            token.content = src[pos : pos + 2]
-            token.meta["unclosed"] = close
-        state.pos = pos + 2
-        return True
-    if not src[pos + 2 : end].strip():
+    if end == -1 or not src[pos + 2 : end].strip():
         return False
+    if token_type == "math_inline_double":
+        before = src[src.rfind("\n", 0, pos) + 1 : pos]
+        after_end = src.find("\n", end + 2)
+        after = src[end + 2 : after_end if after_end != -1 else len(src)]
+        if before.strip() or after.strip():
+            return False
     if not silent:
         token = state.push(token_type, "math", 0)
         token.content = src[pos + 2 : end]
@@ -262,12 +275,11 @@ def _math_lines(state: StateCore) -> None:
         for child in token.children:
             if child.type in _MATH_TYPES or child.type == "equation_ref":
                 child.meta["line"] = line
-            unclosed = child.meta.get("unclosed") or (
-                "$$" if child.type == "text" and "$$" in child.content else None
-            )
-            if unclosed and "path" in state.env:
-                hint = " or write a literal dollar as `\\$`" if unclosed == "$$" else ""
-                message = f"math error: a formula is not closed; add `{unclosed}`{hint}"
+            if child.type == "text" and "$$" in child.content and "path" in state.env:
+                message = (
+                    "math error: a formula is not closed; add `$$` or write a literal "
+                    "dollar as `\\$`"
+                )
                 where = state.env["first_line"] + line
                 state.env["diagnostics"].append(Diagnostic(state.env["path"], where, message))
             line += child.content.count("\n") if child.type == "text" else 0
@@ -601,7 +613,7 @@ def _site_links(root: str) -> Any:
 # --- prose -------------------------------------------------------------------------------
 
 # Inline tokens whose source is not prose: found in the block's source and left out.
-_NOT_PROSE = {"code_inline", "html_inline", "footnote_ref", "equation_ref", "math_unclosed"}
+_NOT_PROSE = {"code_inline", "html_inline", "footnote_ref", "equation_ref"}
 _NOT_PROSE |= set(_MATH_TYPES)
 
 
@@ -640,7 +652,7 @@ def _prose_in(block: _Block, inline: Token) -> list[range]:
             at = text.find("![", block.cursor)
             if at >= 0:
                 block.cursor = _past_destination(text, text.find("]", at + 2))
-        elif child.markup == "autolink":
+        elif child.markup in ("autolink", "linkify"):
             in_url = child.type == "link_open"
         elif child.type == "link_close":
             block.cursor = _past_destination(text, block.cursor)
@@ -697,11 +709,15 @@ def _heading_close(label: str) -> Any:
 
 
 def parse_fence_info(info: str) -> tuple[str, dict[str, str]]:
-    """```` ```python title="a.py" linenos hl_lines="2-4" ```` → ("python", {...}); never fails."""
+    """```` ```python title="a.py" linenos hl_lines="2-4" ```` → ("python", {...}); never fails.
+
+    Escapes and entities are decoded, as CommonMark says of info strings:
+    ```` ``` f&ouml;&ouml; ```` is the language `föö`."""
     try:
         words = shlex.split(info)
     except ValueError:
         words = info.split()
+    words = [unescapeAll(word) for word in words]
     if not words:
         return "", {}
     attrs: dict[str, str] = {}
@@ -998,8 +1014,6 @@ def _summary_paragraphs(
             elif child.type in ("softbreak", "hardbreak"):
                 previous = pieces[-1].value[-1:] if pieces else ""
                 pieces.append(Piece("text", "" if is_cjk(previous) else " "))
-            elif child.type == "math_unclosed":
-                pieces.append(Piece("text", child.content))
             elif child.type in _MATH_TYPES:
                 # A diagnostic for this formula was already recorded by the body's render.
                 html = _render_math_token(md.renderer, [child], 0, md.options, {})  # type: ignore[arg-type]

@@ -88,6 +88,7 @@ class MarkupSettings:
     language: str = "en"
     root_path: str = "/"  # the site's path on its host: `/x` in a link becomes `/blog/x`
     macros: tuple[tuple[str, str], ...] = ()  # the site's TeX macros (`math: macros:`)
+    linkify: bool = True  # bare URLs and e-mail addresses become links
 
 
 @dataclass(frozen=True)
