@@ -21,7 +21,8 @@ $$
 \\operatorname{softmax}(z)_i = \\frac{e^{z_i}}{\\sum_j e^{z_j}}
 $$
 
-行内 \\(a^2 + b^2\\) 与块 \\[ \\int_0^1 x\\,dx \\]
+行内 \\(a^2 + b^2\\) 与块（`\\[` 只在一行开头才开始公式）
+\\[ \\int_0^1 x\\,dx \\]
 
 ```python
 price = "$5"  # $x$ stays code
