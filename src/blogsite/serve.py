@@ -501,18 +501,20 @@ def serve(options: ServeOptions) -> int:
     """Run the preview until Ctrl-C."""
     preview = Preview(options)
     preview.start()
-    drafts = "shown" if options.build.drafts else "hidden"
-    preview.say(f"Serving {preview.url} (drafts and future posts {drafts}); Ctrl-C to stop.")
-    if options.write and (options.build.drafts or options.build.future):
-        preview.say(
-            "Note: --write puts drafts and future posts into the output folder too; "
-            "run `blogsite build` before you deploy it."
-        )
-    if options.host not in ("127.0.0.1", "localhost", "::1"):
-        preview.say(f"Note: listening on {options.host}; other machines can see this preview.")
-    if options.open_browser:
-        webbrowser.open(preview.url)
+    # Ctrl-C is a clean stop from the moment the address is printed: a reader (or a test)
+    # may press it before this thread gets to sleep.
     try:
+        drafts = "shown" if options.build.drafts else "hidden"
+        preview.say(f"Serving {preview.url} (drafts and future posts {drafts}); Ctrl-C to stop.")
+        if options.write and (options.build.drafts or options.build.future):
+            preview.say(
+                "Note: --write puts drafts and future posts into the output folder too; "
+                "run `blogsite build` before you deploy it."
+            )
+        if options.host not in ("127.0.0.1", "localhost", "::1"):
+            preview.say(f"Note: listening on {options.host}; other machines can see this preview.")
+        if options.open_browser:
+            webbrowser.open(preview.url)
         while True:
             time.sleep(3600)
     except KeyboardInterrupt:
