@@ -580,3 +580,34 @@ def test_the_overlay_lists_every_bad_file(preview: Preview) -> None:
     lines = (preview.live.snapshot.error or "").splitlines()
     named = [line.split(":", 1)[0].rsplit("/", 1)[-1] for line in lines]
     assert named == ["zz-one.md", "zz-two.md"]
+
+
+def test_a_save_runs_only_the_changed_blocks_and_reloads_when_their_output_is_ready(
+    preview: Preview, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    counter = tmp_path / "runs"
+    monkeypatch.setenv("BLOGSITE_COUNTER", str(counter))
+    block = "```python run\nimport os\nopen(os.environ['BLOGSITE_COUNTER'], 'a').write('x')\n"
+    connection = http.client.HTTPConnection("127.0.0.1", preview.port, timeout=10)
+    connection.request("GET", f"{EVENTS_PATH}?epoch={preview.live.snapshot.epoch}")
+    events = connection.getresponse()
+    read_event(events)
+    source = preview.site_dir / "content/posts/code.md"
+
+    def save(prose: str, shown: str) -> bytes:
+        body = f"{prose}\n\n{block}print('{shown}')\n```\n"
+        source.write_text(post("代码", "2024-01-04", body), encoding="utf-8")
+        assert '"error": null' in read_event(events)
+        # The reload is announced once the page holds the blocks' output.
+        return request(preview, "/posts/code/")[2]
+
+    assert "第一次".encode() in save("正文。", "第一次")
+    assert counter.read_text() == "x"
+    assert "第一次".encode() in save("改过的正文。", "第一次")  # prose only: no run
+    other = preview.site_dir / "content/posts/first.md"
+    other.write_text(post("另一篇", "2024-01-01"), encoding="utf-8")
+    assert '"error": null' in read_event(events)
+    assert counter.read_text() == "x"  # another post: no run
+    assert "第二次".encode() in save("改过的正文。", "第二次")
+    assert counter.read_text() == "xx"
+    connection.close()
