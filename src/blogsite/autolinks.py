@@ -84,11 +84,9 @@ def _web(text: str, start: int) -> Link | None:
     if domain is None or not _valid_domain(domain.group()):
         return None
     end = _PATH.match(text, domain.end()).end()
+    # Trimming never reaches into the domain: it cannot end in `_` (invalid) nor hold the
+    # other characters trimmed.
     written = _trim(text[start:end])
-    if len(written) <= (scheme.end() - start if scheme else 0) or not _valid_domain(
-        _DOMAIN.match(written, host - start).group()  # type: ignore[union-attr]
-    ):
-        return None
     if scheme is None:
         return Link("", start, start + len(written), written, "http://" + written)
     name = scheme.group()[:-2].lower()

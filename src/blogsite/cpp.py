@@ -47,9 +47,9 @@ def run_cpp(blocks: Sequence[Block], cwd: Path, time_limit: float) -> tuple[Outc
     with tempfile.TemporaryDirectory(prefix="blogsite-cpp-") as scratch:
         start = 0
         for end, block in enumerate(blocks, 1):
-            if _MAIN.search(block.code) or end == len(blocks):
+            main = _MAIN.search(block.code) is not None
+            if main or end == len(blocks):
                 program = blocks[start:end]
-                main = _MAIN.search(block.code) is not None
                 outcomes += _program(
                     program, main, compiler, cwd, Path(scratch), time_limit, deadline
                 )

@@ -648,10 +648,11 @@ def _prose_in(block: _Block, inline: Token) -> list[range]:
             block.cursor = at + len(child.content)
             if child.type == "text" and not in_url:
                 found.append(range(at, block.cursor))
-        elif child.type == "image":
+        elif child.type == "image":  # its source is `![alt](…)`, alt text and all
             at = text.find("![", block.cursor)
-            if at >= 0:
-                block.cursor = _past_destination(text, text.find("]", at + 2))
+            close = text.find("]", at + 2) if at >= 0 else -1
+            if close >= 0:
+                block.cursor = _past_destination(text, close)
         elif child.markup in ("autolink", "linkify"):
             in_url = child.type == "link_open"
         elif child.type == "link_close":
@@ -660,9 +661,10 @@ def _prose_in(block: _Block, inline: Token) -> list[range]:
 
 
 def _past_destination(text: str, at: int) -> int:
-    """Where a link's `](url "title")` that starts at `at` ends (`at` if none starts there)."""
-    if at < 0 or not text.startswith("](", at):
-        return max(at, 0) + (1 if at >= 0 and text.startswith("]", at) else 0)
+    """Where a link's `](url "title")` that starts at `at` ends; past the `]` alone when no
+    destination follows it (`[text][ref]`)."""
+    if not text.startswith("](", at):
+        return at + 1 if text.startswith("]", at) else at
     depth, i = 0, at + 2
     while i < len(text):
         char = text[i]

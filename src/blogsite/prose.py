@@ -21,7 +21,7 @@ from blogsite.config import ProseRules
 # Han characters, and the full-width punctuation that stands between them.
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _CJK = _HAN + "\u3000-\u303f\uff01-\uff60\u201c\u201d\u2018\u2019"
-_HALF_TO_FULL = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！", "(": "（", ")": "）"}
+_HALF_TO_FULL = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！"}
 _HALF_PUNCTUATION = re.compile(rf"(?<=[{_CJK}])([,;:?!]) ?(?=[{_HAN}])")
 _HALF_PARENS = re.compile(r" ?\(([^()\n]*)\) ?")
 _STRAIGHT_QUOTES = re.compile(r'"([^"\n]*)"')
